@@ -1,0 +1,116 @@
+/* config_keys.c — every configuration key Watchfloor understands, in one table.
+ *
+ * The loader validates against this table, `wf-admin config example` generates
+ * deploy/watchfloor.example.yaml from it, and a unit test checks that the committed example is
+ * the generated one. Keys are grouped by section; a section's keys are contiguous.
+ */
+#include <stddef.h>
+
+#include <wf/config.h>
+
+#define NO_RANGE 1, 0 /* min > max: unbounded */
+
+static const wf_config_key_t s_keys[] = {
+    /* logging */
+    {"log.level", WF_CONF_STRING, "info", NO_RANGE, "error | warn | notice | info | debug"},
+    {"log.debug", WF_CONF_LIST, "", NO_RANGE,
+     "debug categories to enable at debug level: transport, pg, rules, … or all"},
+    {"log.syslog", WF_CONF_BOOL, "false", NO_RANGE, "also send log lines to syslog (daemon)"},
+    {"state_dir", WF_CONF_PATH, ".wf/state", NO_RANGE,
+     "where services keep stats snapshots and transport checkpoints"},
+
+    /* transport */
+    {"transport.backend", WF_CONF_STRING, "zmq", NO_RANGE,
+     "zmq (one machine, no broker) | kafka (scale-out)"},
+    {"transport.batch_max", WF_CONF_INT, "512", 1, 65536,
+     "most envelopes moved in one frame / returned by one receive"},
+    {"transport.shutdown_grace", WF_CONF_DURATION, "5s", 0, 600,
+     "how long a stopping service keeps trying to deliver what it has queued"},
+    {"topics.normalized", WF_CONF_STRING, "events.normalized", NO_RANGE,
+     "topic of normalised events (ingest → enrich)"},
+    {"topics.enriched", WF_CONF_STRING, "events.enriched", NO_RANGE,
+     "topic of enriched events (enrich → spatial, alert)"},
+    {"topics.signals", WF_CONF_STRING, "signals", NO_RANGE,
+     "topic of spatial signals (spatial → alert)"},
+    {"topics.alerts", WF_CONF_STRING, "alerts", NO_RANGE, "topic of alerts (alert → consoles)"},
+    {"topics.deadletters", WF_CONF_STRING, "deadletters", NO_RANGE,
+     "topic of dead letters (every stage → feed health)"},
+
+    /* ZeroMQ back end */
+    {"zmq.dir", WF_CONF_PATH, ".wf/run/zmq", NO_RANGE,
+     "directory of the ipc:// endpoints (one per topic and consumer group)"},
+    /* libzmq 4.3.4 drops the last frames of a closing connection when the receiving queue is full
+     * and holds 16 frames or fewer (reproduced with plain PUSH/PULL); 64 never lost one here */
+    {"zmq.hwm", WF_CONF_INT, "256", 64, 1000000,
+     "frames queued per consumer before the producer blocks (each frame ≤ batch_max envelopes)"},
+    {"zmq.consumers.normalized", WF_CONF_LIST, "enrich", NO_RANGE,
+     "consumer groups that receive topics.normalized"},
+    {"zmq.consumers.enriched", WF_CONF_LIST, "spatial,alert", NO_RANGE,
+     "consumer groups that receive topics.enriched"},
+    {"zmq.consumers.signals", WF_CONF_LIST, "alert", NO_RANGE,
+     "consumer groups that receive topics.signals"},
+    {"zmq.consumers.alerts", WF_CONF_LIST, "", NO_RANGE,
+     "consumer groups that receive topics.alerts (none until a console runs)"},
+    {"zmq.consumers.deadletters", WF_CONF_LIST, "", NO_RANGE,
+     "consumer groups that receive topics.deadletters"},
+
+    /* PostGIS */
+    {"pg.conninfo", WF_CONF_STRING, "dbname=watchfloor", NO_RANGE,
+     "libpq connection string of the PostGIS database"},
+    {"pg.batch_rows", WF_CONF_INT, "5000", 1, 1000000, "rows per COPY batch at most"},
+    {"pg.flush_interval", WF_CONF_DURATION, "50ms", 0, 60,
+     "longest time a row waits in a writer's buffer"},
+    {"pg.retry_max_backoff", WF_CONF_DURATION, "5s", 0.01, 300,
+     "longest pause between retries while PostGIS is unreachable"},
+
+    /* jurisdiction */
+    {"jurisdiction.name", WF_CONF_STRING, "Chicago", NO_RANGE, "name of the jurisdiction served"},
+    {"jurisdiction.bbox", WF_CONF_LIST, "-87.95,41.62,-87.50,42.05", NO_RANGE,
+     "min lon, min lat, max lon, max lat (WGS84): located records outside are dead-lettered"},
+
+    /* ingest */
+    {"ingest.max_record_bytes", WF_CONF_INT, "1048576", 1024, 1073741824,
+     "longest record accepted; longer ones are dead-lettered without being buffered whole"},
+    {"ingest.dead_letter_raw_bytes", WF_CONF_INT, "65536", 64, 16777216,
+     "how many raw bytes of a rejected record the dead letter keeps"},
+
+    /* enrich */
+    {"enrich.boundary_set", WF_CONF_STRING, "", NO_RANGE,
+     "boundary set to assign districts/beats from; empty = latest effective_from"},
+    {"enrich.snap_tolerance_m", WF_CONF_DOUBLE, "30", 0, 5000,
+     "a point in no polygon is assigned to one within this many metres"},
+    {"enrich.persist", WF_CONF_BOOL, "true", NO_RANGE,
+     "write events to PostGIS (false only for benchmarks)"},
+
+    /* spatial */
+    {"spatial.near_repeat.kinds", WF_CONF_LIST, "burglary.residential", NO_RANGE,
+     "event kinds checked for near repeats"},
+    {"spatial.near_repeat.distance_m", WF_CONF_DOUBLE, "400", 1, 100000,
+     "near-repeat distance D in metres"},
+    {"spatial.near_repeat.window", WF_CONF_DURATION, "14d", 1, 31536000,
+     "near-repeat time window T"},
+    {"spatial.near_repeat.lateness", WF_CONF_DURATION, "3d", 0, 31536000,
+     "how late (behind the newest event time) an event may arrive and still be kept"},
+    {"spatial.near_repeat.max_events", WF_CONF_INT, "1000000", 1, 100000000,
+     "hard cap on events held; the oldest are evicted first (counted)"},
+    {"spatial.near_repeat.max_related", WF_CONF_INT, "16", 1, 1000,
+     "related events listed in one signal (nearest first)"},
+    {"spatial.cell_m", WF_CONF_DOUBLE, "400", 10, 100000,
+     "side of the metric grid cell that identifies a hotspot"},
+
+    /* alert */
+    {"alert.rules", WF_CONF_PATH, "deploy/rules.yaml", NO_RANGE, "YAML file of alert rules"},
+    {"alert.cell_m", WF_CONF_DOUBLE, "400", 10, 100000,
+     "grid cell side for rules throttled by cell (events without a signal)"},
+    {"alert.lateness", WF_CONF_DURATION, "3d", 0, 31536000,
+     "how long a throttle window is remembered after the newest event time passes it"},
+    {"alert.max_throttle_entries", WF_CONF_INT, "1000000", 1, 100000000,
+     "hard cap on remembered throttle windows (oldest evicted first, counted)"},
+
+    {NULL, WF_CONF_STRING, NULL, 0, 0, NULL},
+};
+
+const wf_config_key_t *wf_config_keys(void)
+{
+    return s_keys;
+}

@@ -1,0 +1,253 @@
+/* alert_engine.c — subjects from messages, rules × throttle, and the Wf__Alert they raise.
+ *
+ * The engine keeps one reusable set of buffers for outcomes and for the alert being built, so
+ * evaluating a message allocates nothing in steady state. Messages that cannot be evaluated
+ * (no event inside an enriched envelope, an id that is not 16 bytes, no event time) come back
+ * as rejects for the dead-letter path instead of being skipped silently.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <wf/err.h>
+
+#include "alert_engine.h"
+
+_Static_assert((int)ALERT_SEVERITY_EXTREME == (int)WF__SEVERITY__EXTREME &&
+                   (int)ALERT_SEVERITY_MINOR == (int)WF__SEVERITY__MINOR,
+               "rule severities must equal Wf__Severity");
+_Static_assert((int)ALERT_SIGNAL_NEAR_REPEAT == (int)WF__SIGNAL_TYPE__NEAR_REPEAT,
+               "rule signal types must equal Wf__SignalType");
+
+struct alert_engine_t {
+    alert_rules_t *rules;            /* rule set in use (owned) */
+    alert_throttle_t *throttle;      /* windows already raised (owned) */
+    double cell_m;                   /* grid cell side for events */
+    alert_outcome_t *outcomes;       /* one slot per rule, reused per eval */
+    Wf__Alert alert;                 /* the alert being built */
+    Wf__Point point;                 /* its location */
+    ProtobufCBinaryData *ids;        /* its event ids (the bytes are borrowed) */
+    size_t ids_cap;                  /* slots in ids */
+    uint8_t alert_id[WF_UUID_LEN];   /* bytes behind alert.alert_id */
+    char title[ALERT_TITLE_LEN];     /* rendered title */
+    char message[ALERT_MESSAGE_LEN]; /* rendered message */
+    char dedupe_key[ALERT_KEY_LEN];  /* copy: the outcome may be overwritten by the next eval */
+};
+
+alert_engine_t *alert_engine_new(alert_rules_t **rules_p, const alert_engine_config_t *config)
+{
+    alert_engine_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->cell_m = config->cell_m;
+    self->throttle = alert_throttle_new(config->lateness_us, config->max_entries);
+    if (!self->throttle || alert_engine_set_rules(self, rules_p) != WF_OK)
+        alert_engine_destroy(&self);
+    return self;
+}
+
+void alert_engine_destroy(alert_engine_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    alert_engine_t *self = *self_p;
+    alert_rules_destroy(&self->rules);
+    alert_throttle_destroy(&self->throttle);
+    free(self->outcomes);
+    free(self->ids);
+    free(self);
+    *self_p = NULL;
+}
+
+int alert_engine_set_rules(alert_engine_t *self, alert_rules_t **rules_p)
+{
+    size_t n = alert_rules_count(*rules_p);
+    alert_outcome_t *outcomes = calloc(n ? n : 1, sizeof *outcomes);
+    if (!outcomes)
+        return WF_ENOMEM;
+    free(self->outcomes);
+    self->outcomes = outcomes;
+    alert_rules_destroy(&self->rules);
+    self->rules = *rules_p;
+    *rules_p = NULL;
+    return WF_OK;
+}
+
+const alert_rules_t *alert_engine_rules(const alert_engine_t *self)
+{
+    return self->rules;
+}
+
+const alert_throttle_t *alert_engine_throttle(const alert_engine_t *self)
+{
+    return self->throttle;
+}
+
+static const char *s_str(const char *text)
+{
+    return text ? text : "";
+}
+
+static int s_reject(alert_reject_t *reject, const char *code, const char *field,
+                    const char *message)
+{
+    reject->code = code;
+    reject->field = field;
+    snprintf(reject->message, sizeof reject->message, "%s", message);
+    return WF_EPARSE;
+}
+
+/* Takes the point when it is a real WGS84 position and derives its grid cell. */
+static void s_locate(const alert_engine_t *self, alert_subject_t *subject, const Wf__Point *point)
+{
+    subject->has_location = false;
+    subject->cell[0] = '\0';
+    if (!point || alert_cell_id(subject->cell, sizeof subject->cell, point->lon, point->lat,
+                                self->cell_m) != WF_OK)
+        return;
+    subject->has_location = true;
+    subject->lon = point->lon;
+    subject->lat = point->lat;
+}
+
+int alert_engine_subject_from_enriched(const alert_engine_t *self,
+                                       const Wf__EnrichedEvent *enriched, alert_subject_t *subject,
+                                       alert_reject_t *reject)
+{
+    memset(subject, 0, sizeof *subject);
+    const Wf__NormalizedEvent *event = enriched ? enriched->event : NULL;
+    if (!event)
+        return s_reject(reject, "missing_event", "event", "enriched event carries no event");
+    if (event->event_id.len != WF_UUID_LEN)
+        return s_reject(reject, "bad_event_id", "event.event_id", "event id is not 16 bytes");
+    if (event->occurred_at_us == 0)
+        return s_reject(reject, "missing_time", "event.occurred_at_us",
+                        "event has no occurred time, so no throttle window");
+    subject->on = ALERT_ON_EVENT;
+    subject->signal = ALERT_SIGNAL_NONE;
+    subject->kind = s_str(event->kind);
+    subject->agency = s_str(event->agency);
+    subject->district = s_str(enriched->district);
+    subject->beat = s_str(enriched->beat);
+    subject->address = s_str(event->address);
+    subject->occurred_us = event->occurred_at_us;
+    wf_uuid_format(event->event_id.data, subject->event_id);
+    s_locate(self, subject, event->location);
+    subject->enriched = enriched;
+    return WF_OK;
+}
+
+int alert_engine_subject_from_signal(const alert_engine_t *self, const Wf__SpatialSignal *spatial,
+                                     alert_subject_t *subject, alert_reject_t *reject)
+{
+    memset(subject, 0, sizeof *subject);
+    if (!spatial || spatial->event_id.len != WF_UUID_LEN)
+        return s_reject(reject, "bad_event_id", "event_id", "signal event id is not 16 bytes");
+    if (spatial->occurred_at_us == 0)
+        return s_reject(reject, "missing_time", "occurred_at_us",
+                        "signal has no occurred time, so no throttle window");
+    subject->on = ALERT_ON_SIGNAL;
+    subject->signal = (alert_signal_t)spatial->type;
+    subject->kind = s_str(spatial->kind);
+    subject->agency = s_str(spatial->agency);
+    subject->district = s_str(spatial->district);
+    subject->beat = s_str(spatial->beat);
+    subject->address = "";
+    subject->related_count = spatial->related_count;
+    subject->occurred_us = spatial->occurred_at_us;
+    wf_uuid_format(spatial->event_id.data, subject->event_id);
+    s_locate(self, subject, spatial->location);
+    if (spatial->cell && spatial->cell[0]) /* spatial's hotspot identity wins */
+        snprintf(subject->cell, sizeof subject->cell, "%s", spatial->cell);
+    subject->spatial = spatial;
+    return WF_OK;
+}
+
+size_t alert_engine_eval(alert_engine_t *self, const alert_subject_t *subject, int64_t now_us,
+                         const alert_outcome_t **outcomes)
+{
+    size_t n = 0, count = alert_rules_count(self->rules);
+    for (size_t i = 0; i < count; i++) {
+        const alert_rule_t *rule = alert_rules_get(self->rules, i);
+        if (!alert_rule_match(rule, subject))
+            continue;
+        alert_outcome_t *outcome = &self->outcomes[n++];
+        outcome->rule = rule;
+        alert_dedupe_key(rule, subject, outcome->dedupe_key, sizeof outcome->dedupe_key);
+        /* WF_ENOMEM still reports raise: better a repeated alert than a lost one */
+        alert_throttle_check(self->throttle, rule->id, outcome->dedupe_key, subject->occurred_us,
+                             rule->window_us, now_us, &outcome->throttle);
+        if (outcome->throttle.raise)
+            alert_throttle_alert_id(&outcome->alert_id, rule->id, outcome->dedupe_key,
+                                    outcome->throttle.window_start_us);
+    }
+    *outcomes = self->outcomes;
+    return n;
+}
+
+/* Event ids: the trigger first, then the signal's related events (16-byte ids only). */
+static size_t s_collect_ids(alert_engine_t *self, const alert_subject_t *subject)
+{
+    const Wf__SpatialSignal *spatial = subject->spatial;
+    size_t want = 1 + (spatial ? spatial->n_related : 0);
+    if (want > self->ids_cap) {
+        ProtobufCBinaryData *ids = realloc(self->ids, want * sizeof *ids);
+        if (!ids)
+            want = self->ids_cap; /* keep what fits; the trigger always does after the first */
+        else {
+            self->ids = ids;
+            self->ids_cap = want;
+        }
+    }
+    if (self->ids_cap == 0)
+        return 0;
+    size_t n = 0;
+    self->ids[n++] = spatial ? spatial->event_id : subject->enriched->event->event_id;
+    for (size_t i = 0; spatial && i < spatial->n_related && n < self->ids_cap; i++) {
+        const Wf__RelatedEvent *related = spatial->related[i];
+        if (related && related->event_id.len == WF_UUID_LEN)
+            self->ids[n++] = related->event_id;
+    }
+    return n;
+}
+
+const Wf__Alert *alert_engine_build(alert_engine_t *self, const alert_outcome_t *outcome,
+                                    const alert_subject_t *subject, int64_t raised_at_us)
+{
+    const alert_rule_t *rule = outcome->rule;
+    Wf__Alert *alert = &self->alert;
+    wf__alert__init(alert);
+    wf__point__init(&self->point);
+    memcpy(self->alert_id, outcome->alert_id.bytes, WF_UUID_LEN);
+    snprintf(self->dedupe_key, sizeof self->dedupe_key, "%s", outcome->dedupe_key);
+    alert_render(rule->title, subject, rule->id, self->title, sizeof self->title);
+    alert_render(rule->message, subject, rule->id, self->message, sizeof self->message);
+    alert->alert_id = (ProtobufCBinaryData){WF_UUID_LEN, self->alert_id};
+    alert->rule_id = rule->id;
+    alert->severity = (Wf__Severity)rule->severity;
+    alert->dedupe_key = self->dedupe_key;
+    alert->window_start_us = outcome->throttle.window_start_us;
+    alert->n_event_ids = s_collect_ids(self, subject);
+    alert->event_ids = self->ids;
+    alert->kind = (char *)subject->kind;
+    alert->district = (char *)subject->district;
+    alert->beat = (char *)subject->beat;
+    alert->agency = (char *)subject->agency;
+    alert->title = self->title;
+    alert->message = self->message;
+    alert->raised_at_us = raised_at_us;
+    alert->occurred_at_us = subject->occurred_us;
+    if (subject->has_location) {
+        self->point.lon = subject->lon;
+        self->point.lat = subject->lat;
+        alert->location = &self->point;
+    }
+    if (subject->spatial) {
+        alert->signal_id = subject->spatial->signal_id;
+        alert->dissemination = subject->spatial->dissemination;
+    } else {
+        alert->dissemination = subject->enriched->event->dissemination;
+    }
+    return alert;
+}

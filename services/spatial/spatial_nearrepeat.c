@@ -1,0 +1,290 @@
+/* spatial_nearrepeat.c — near-repeat pairing rules, watermark and the outcome of each event.
+ *
+ * The store (grid, record table, time heap) is spatial_window.c; this file decides, per event,
+ * whether it can be checked, which held events are related to it (same kind, |Δt| <= T,
+ * haversine distance <= D, another source record), whether it is held afterwards, and what
+ * leaves the window. The watermark only moves on events of a checked kind with a usable time
+ * that is not in the future, so one record with a mistyped year cannot empty the window.
+ */
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <wf/clock.h>
+#include <wf/err.h>
+#include <wf/id.h>
+
+#include "spatial_geo.h"
+#include "spatial_nearrepeat.h"
+#include "spatial_window.h"
+
+/* Occurrence times beyond ±2^61 µs (±73,000 years) are not times; the bound also keeps every
+ * difference of two times inside int64. */
+#define S_TIME_LIMIT (INT64_C(1) << 61)
+
+struct spatial_nearrepeat_t {
+    spatial_window_t *window;            /* the held events and their indexes */
+    char **kinds;                        /* configured kinds (owned copies) */
+    size_t kind_count;                   /* number of kinds */
+    size_t max_events;                   /* cap on held events */
+    double distance_m;                   /* D */
+    int64_t window_us;                   /* T */
+    int64_t lateness_us;                 /* how far behind the watermark an event is still held */
+    int64_t future_tolerance_us;         /* allowed occurrence time past arrival */
+    bool has_watermark;                  /* at least one event advanced the watermark */
+    int64_t watermark_us;                /* newest occurrence time seen */
+    spatial_nearrepeat_match_t *matches; /* related events of the last add (reused) */
+    size_t matches_len;                  /* found by the last add */
+    size_t matches_cap;                  /* allocated */
+    spatial_nearrepeat_stats_t stats;    /* counters; held and bytes are filled on request */
+};
+
+spatial_nearrepeat_t *spatial_nearrepeat_new(const spatial_nearrepeat_config_t *config)
+{
+    if (!config || !config->kinds || config->kind_count == 0 || !(config->distance_m > 0) ||
+        !isfinite(config->distance_m) || config->window_us <= 0 || config->lateness_us < 0 ||
+        config->window_us > S_TIME_LIMIT / 2 || config->lateness_us > S_TIME_LIMIT / 2 ||
+        config->max_events == 0 || config->max_events >= SPATIAL_WINDOW_NONE ||
+        config->future_tolerance_us < 0 || config->future_tolerance_us > S_TIME_LIMIT / 2)
+        return NULL;
+    spatial_nearrepeat_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->kinds = calloc(config->kind_count, sizeof *self->kinds);
+    if (!self->kinds)
+        goto fail;
+    for (size_t i = 0; i < config->kind_count; i++) {
+        if (!config->kinds[i] || !(self->kinds[i] = strdup(config->kinds[i])))
+            goto fail;
+        self->kind_count++;
+    }
+    self->distance_m = config->distance_m;
+    self->window_us = config->window_us;
+    self->lateness_us = config->lateness_us;
+    self->future_tolerance_us = config->future_tolerance_us;
+    self->max_events = config->max_events;
+    /* Cells of side D: everything within D of a point lies in 3 rows of cells around it. */
+    if (!(self->window = spatial_window_new(config->distance_m, config->max_events)))
+        goto fail;
+    return self;
+fail:
+    spatial_nearrepeat_destroy(&self);
+    return NULL;
+}
+
+void spatial_nearrepeat_destroy(spatial_nearrepeat_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    spatial_nearrepeat_t *self = *self_p;
+    spatial_window_destroy(&self->window);
+    for (size_t i = 0; i < self->kind_count; i++)
+        free(self->kinds[i]);
+    free(self->kinds);
+    free(self->matches);
+    free(self);
+    *self_p = NULL;
+}
+
+/* Index of kind in the configured list, or SPATIAL_WINDOW_NONE. */
+static uint32_t s_kind_index(const spatial_nearrepeat_t *self, const char *kind)
+{
+    for (size_t i = 0; kind && i < self->kind_count; i++)
+        if (strcmp(self->kinds[i], kind) == 0)
+            return (uint32_t)i;
+    return SPATIAL_WINDOW_NONE;
+}
+
+/* Fills the probe entry from the event; returns whether time and location are usable. */
+static bool s_probe(const spatial_nearrepeat_t *self, const spatial_nearrepeat_event_t *event,
+                    spatial_window_entry_t *probe)
+{
+    memset(probe, 0, sizeof *probe);
+    memcpy(probe->event_id, event->event_id, sizeof probe->event_id);
+    if (event->source_record_id && event->source_record_id[0]) {
+        const char *parts[] = {event->agency ? event->agency : "", event->source_record_id};
+        wf_uuid_t record;
+        wf_id_derive(&record, "nearrepeat_record", parts, 2);
+        memcpy(probe->record_id, record.bytes, sizeof probe->record_id);
+    } else { /* no record id: nothing to group revisions by, the event is its own record */
+        memcpy(probe->record_id, event->event_id, sizeof probe->record_id);
+    }
+    probe->kind = s_kind_index(self, event->kind);
+    probe->occurred_us = event->occurred_us;
+    probe->reported_us = event->reported_us;
+    probe->lon = event->lon;
+    probe->lat = event->lat;
+    bool timed = event->occurred_us != 0 && event->occurred_us > -S_TIME_LIMIT &&
+                 event->occurred_us < S_TIME_LIMIT;
+    return timed && event->has_location && spatial_geo_is_valid(event->lon, event->lat);
+}
+
+/* Moves the watermark to occurred_us if newer and evicts what fell out of the window. */
+static void s_advance(spatial_nearrepeat_t *self, int64_t occurred_us)
+{
+    if (!self->has_watermark || occurred_us > self->watermark_us) {
+        self->watermark_us = occurred_us;
+        self->has_watermark = true;
+    }
+    int64_t horizon = self->watermark_us - self->window_us - self->lateness_us;
+    self->stats.evicted += spatial_window_evict_before(self->window, horizon);
+}
+
+static int s_match_cmp(const void *a, const void *b)
+{
+    const spatial_nearrepeat_match_t *x = a, *y = b;
+    if (x->distance_m != y->distance_m)
+        return x->distance_m < y->distance_m ? -1 : 1;
+    int64_t ax = llabs(x->dt_s), ay = llabs(y->dt_s);
+    if (ax != ay)
+        return ax < ay ? -1 : 1;
+    return memcmp(x->event_id, y->event_id, sizeof x->event_id);
+}
+
+/* Visitor for spatial_window_visit: keeps candidates that satisfy every pairing rule. */
+static int s_consider(void *user, const spatial_window_entry_t *probe,
+                      const spatial_window_entry_t *held)
+{
+    spatial_nearrepeat_t *self = user;
+    if (held->kind != probe->kind ||
+        memcmp(held->record_id, probe->record_id, sizeof held->record_id) == 0)
+        return WF_OK; /* other kind, or the same record: itself, a re-delivery, a revision */
+    int64_t dt_us = probe->occurred_us - held->occurred_us;
+    if (dt_us > self->window_us || dt_us < -self->window_us)
+        return WF_OK;
+    double distance = spatial_geo_distance_m(probe->lon, probe->lat, held->lon, held->lat);
+    if (!(distance <= self->distance_m))
+        return WF_OK;
+    if (self->matches_len == self->matches_cap) {
+        size_t cap = self->matches_cap ? self->matches_cap * 2 : 64;
+        spatial_nearrepeat_match_t *grown = realloc(self->matches, cap * sizeof *grown);
+        if (!grown)
+            return WF_ENOMEM;
+        self->matches = grown;
+        self->matches_cap = cap;
+    }
+    spatial_nearrepeat_match_t *match = &self->matches[self->matches_len++];
+    memcpy(match->event_id, held->event_id, sizeof match->event_id);
+    match->distance_m = distance;
+    match->dt_s = dt_us / WF_US_PER_SEC;
+    return WF_OK;
+}
+
+/* Finds every held event related to probe, nearest first. */
+static int s_match(spatial_nearrepeat_t *self, const spatial_window_entry_t *probe,
+                   spatial_nearrepeat_result_t *result)
+{
+    self->matches_len = 0;
+    int rc = spatial_window_visit(self->window, probe, self->distance_m, s_consider, self);
+    if (self->matches_len > 1)
+        qsort(self->matches, self->matches_len, sizeof *self->matches, s_match_cmp);
+    result->related = self->matches;
+    result->related_count = self->matches_len;
+    return rc;
+}
+
+/* Holds probe unless it is the oldest event of a full window. */
+static int s_store(spatial_nearrepeat_t *self, const spatial_window_entry_t *probe,
+                   spatial_nearrepeat_result_t *result)
+{
+    spatial_window_t *window = self->window;
+    if (spatial_window_held(window) >= self->max_events) {
+        self->stats.evicted_cap++;
+        if (probe->occurred_us <= spatial_window_oldest_us(window)) {
+            result->outcome = SPATIAL_NEARREPEAT_CAPPED;
+            return WF_OK;
+        }
+        spatial_window_evict_oldest(window);
+    }
+    int rc = spatial_window_insert(window, probe);
+    if (rc == WF_OK) {
+        self->stats.stored++;
+        result->outcome = SPATIAL_NEARREPEAT_STORED;
+    }
+    return rc;
+}
+
+/* Drops the held revision when a newer one changed kind or lost its location or time. */
+static void s_withdraw(spatial_nearrepeat_t *self, const spatial_nearrepeat_event_t *event,
+                       const spatial_window_entry_t *probe)
+{
+    uint32_t held = spatial_window_find_record(self->window, probe->record_id);
+    if (held == SPATIAL_WINDOW_NONE)
+        return;
+    const spatial_window_entry_t *entry = spatial_window_entry(self->window, held);
+    if (memcmp(entry->event_id, probe->event_id, sizeof entry->event_id) != 0 &&
+        event->reported_us >= entry->reported_us) {
+        spatial_window_remove(self->window, held);
+        self->stats.replaced++;
+    }
+}
+
+int spatial_nearrepeat_add(spatial_nearrepeat_t *self, const spatial_nearrepeat_event_t *event,
+                           spatial_nearrepeat_result_t *result)
+{
+    assert(self && event && event->event_id && result);
+    spatial_window_entry_t probe;
+    bool usable = s_probe(self, event, &probe);
+    result->outcome = SPATIAL_NEARREPEAT_IGNORED;
+    result->related = self->matches;
+    result->related_count = 0;
+    if (probe.kind == SPATIAL_WINDOW_NONE || !usable) {
+        s_withdraw(self, event, &probe);
+        if (probe.kind != SPATIAL_WINDOW_NONE) {
+            result->outcome = SPATIAL_NEARREPEAT_UNUSABLE;
+            self->stats.unusable++;
+        }
+        return WF_OK;
+    }
+    bool future = event->arrived_us != 0 && event->arrived_us < S_TIME_LIMIT &&
+                  event->occurred_us > event->arrived_us + self->future_tolerance_us;
+    if (!future)
+        s_advance(self, event->occurred_us); /* before the lookup: evicted records are gone */
+    uint32_t held = spatial_window_find_record(self->window, probe.record_id);
+    const spatial_window_entry_t *entry =
+        held == SPATIAL_WINDOW_NONE ? NULL : spatial_window_entry(self->window, held);
+    bool same = entry && memcmp(entry->event_id, probe.event_id, sizeof probe.event_id) == 0;
+    bool older = entry && !same && event->reported_us < entry->reported_us;
+    int rc = s_match(self, &probe, result);
+    if (rc != WF_OK)
+        return rc;
+    if (same) {
+        result->outcome = SPATIAL_NEARREPEAT_DUPLICATE;
+        self->stats.duplicates++;
+        return WF_OK;
+    }
+    if (older) {
+        result->outcome = SPATIAL_NEARREPEAT_STALE;
+        self->stats.stale++;
+        return WF_OK;
+    }
+    if (entry) {
+        spatial_window_remove(self->window, held);
+        self->stats.replaced++;
+    }
+    int64_t horizon = self->watermark_us - self->window_us - self->lateness_us;
+    if (future) {
+        result->outcome = SPATIAL_NEARREPEAT_FUTURE;
+        self->stats.future++;
+    } else if (event->occurred_us < horizon) {
+        result->outcome = SPATIAL_NEARREPEAT_LATE;
+        self->stats.late++;
+    } else {
+        rc = s_store(self, &probe, result);
+    }
+    return rc;
+}
+
+int64_t spatial_nearrepeat_watermark(const spatial_nearrepeat_t *self)
+{
+    return self->has_watermark ? self->watermark_us : 0;
+}
+
+void spatial_nearrepeat_stats(const spatial_nearrepeat_t *self, spatial_nearrepeat_stats_t *stats)
+{
+    *stats = self->stats;
+    stats->held = spatial_window_held(self->window);
+    stats->bytes = sizeof *self + spatial_window_bytes(self->window) +
+                   self->matches_cap * sizeof *self->matches;
+}
