@@ -324,8 +324,8 @@ static int s_load_value(s_loader_t *loader, const char *key, struct fy_node *val
             return WF_EINVAL;
         }
     } else {
-        s_errorf(loader->errbuf, loader->errlen, "%s:%d: '%s' expects a single value",
-                 loader->path, line, key);
+        s_errorf(loader->errbuf, loader->errlen, "%s:%d: '%s' expects a single value", loader->path,
+                 line, key);
         return WF_EINVAL;
     }
     if (!text)

@@ -12,13 +12,20 @@
 static const char *s_type_name(wf_config_type_t type)
 {
     switch (type) {
-    case WF_CONF_STRING: return "string";
-    case WF_CONF_PATH: return "path";
-    case WF_CONF_INT: return "integer";
-    case WF_CONF_DOUBLE: return "number";
-    case WF_CONF_BOOL: return "boolean";
-    case WF_CONF_DURATION: return "duration";
-    case WF_CONF_LIST: return "list";
+    case WF_CONF_STRING:
+        return "string";
+    case WF_CONF_PATH:
+        return "path";
+    case WF_CONF_INT:
+        return "integer";
+    case WF_CONF_DOUBLE:
+        return "number";
+    case WF_CONF_BOOL:
+        return "boolean";
+    case WF_CONF_DURATION:
+        return "duration";
+    case WF_CONF_LIST:
+        return "list";
     }
     return "?";
 }
@@ -103,8 +110,7 @@ void wf_config_write_example(FILE *out)
         for (const char *dot; (dot = strchr(p, '.')) != NULL; p = dot + 1, depth++) {
             if (depth < shared)
                 continue;
-            fprintf(out, "%s%*s%.*s:\n", depth == 0 ? "\n" : "", depth * 2, "",
-                    (int)(dot - p), p);
+            fprintf(out, "%s%*s%.*s:\n", depth == 0 ? "\n" : "", depth * 2, "", (int)(dot - p), p);
         }
         if (depth == 0)
             fputc('\n', out);

@@ -23,11 +23,11 @@ struct wf_pgwriter_t {
     PGconn *conn;                   /* NULL while disconnected */
     char *buf;                      /* COPY text of pending rows */
     size_t len, cap;
-    size_t *row_ends;               /* end offset of each pending row in buf */
+    size_t *row_ends; /* end offset of each pending row in buf */
     size_t rows, rows_cap;
-    size_t row_start;               /* where the row being built began */
-    bool first_column;              /* no tab needed before the next column */
-    bool failing;                   /* last flush failed (log once per outage) */
+    size_t row_start;  /* where the row being built began */
+    bool first_column; /* no tab needed before the next column */
+    bool failing;      /* last flush failed (log once per outage) */
     wf_pgwriter_reject_fn on_reject;
     void *reject_user;
 };
@@ -66,8 +66,8 @@ static bool s_connect(wf_pgwriter_t *self, char *errbuf, size_t errlen)
     return ok;
 }
 
-wf_pgwriter_t *wf_pgwriter_new(const char *conninfo, const wf_pgwriter_spec_t *spec,
-                               char *errbuf, size_t errlen)
+wf_pgwriter_t *wf_pgwriter_new(const char *conninfo, const wf_pgwriter_spec_t *spec, char *errbuf,
+                               size_t errlen)
 {
     wf_pgwriter_t *self = calloc(1, sizeof *self);
     if (!self) {
@@ -151,7 +151,10 @@ static size_t s_utf8_len(const unsigned char *p, size_t avail)
 {
     if (p[0] < 0x80)
         return 1;
-    size_t n = (p[0] & 0xE0) == 0xC0 ? 2 : (p[0] & 0xF0) == 0xE0 ? 3 : (p[0] & 0xF8) == 0xF0 ? 4 : 0;
+    size_t n = (p[0] & 0xE0) == 0xC0   ? 2
+               : (p[0] & 0xF0) == 0xE0 ? 3
+               : (p[0] & 0xF8) == 0xF0 ? 4
+                                       : 0;
     if (n == 0 || n > avail || (n == 2 && p[0] < 0xC2) || (n == 4 && p[0] > 0xF4))
         return 0;
     for (size_t i = 1; i < n; i++)
@@ -452,8 +455,8 @@ static int s_write_rows_singly(wf_pgwriter_t *self, uint64_t *inserted)
             return WF_EIO;
         }
         if (outcome == S_DATA_ERROR)
-            self->on_reject(self->reject_user, self->buf, self->row_ends[0] - 1,
-                            failure.sqlstate, failure.message);
+            self->on_reject(self->reject_user, self->buf, self->row_ends[0] - 1, failure.sqlstate,
+                            failure.message);
         s_consume_rows(self, 1);
     }
     return WF_OK;

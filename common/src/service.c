@@ -131,8 +131,7 @@ static int s_collect_rest(wf_service_t *self, int argc, char **argv, const char 
     return WF_OK;
 }
 
-int wf_service_init(wf_service_t *self, const char *name, const char *usage, int argc,
-                    char **argv)
+int wf_service_init(wf_service_t *self, const char *name, const char *usage, int argc, char **argv)
 {
     memset(self, 0, sizeof *self);
     self->name = name;

@@ -14,10 +14,10 @@
 #include <wf/log.h>
 #include <wf/stats.h>
 
-#define SUB_BITS 7
-#define SUB_COUNT (1 << SUB_BITS)
+#define SUB_BITS   7
+#define SUB_COUNT  (1 << SUB_BITS)
 #define HALF_COUNT (SUB_COUNT / 2)
-#define BUCKETS (SUB_COUNT + (63 - SUB_BITS) * HALF_COUNT)
+#define BUCKETS    (SUB_COUNT + (63 - SUB_BITS) * HALF_COUNT)
 
 struct wf_histogram_t {
     uint64_t counts[BUCKETS]; /* samples per bucket */
@@ -35,7 +35,7 @@ typedef struct {
 struct wf_stats_t {
     char *service; /* for the log line */
     s_slot_t *slots;
-    size_t cap;    /* power of two */
+    size_t cap; /* power of two */
     size_t used;
 };
 
@@ -175,8 +175,9 @@ void wf_stats_print(const wf_stats_t *self, FILE *out)
             fprintf(out, "%s %lld\n", slot->name, (long long)slot->value);
             continue;
         }
-        fprintf(out, "%s.count %llu\n%s.p50 %lld\n%s.p90 %lld\n%s.p99 %lld\n%s.p999 %lld\n"
-                     "%s.max %lld\n",
+        fprintf(out,
+                "%s.count %llu\n%s.p50 %lld\n%s.p90 %lld\n%s.p99 %lld\n%s.p999 %lld\n"
+                "%s.max %lld\n",
                 slot->name, (unsigned long long)h->total, slot->name,
                 (long long)wf_histogram_quantile(h, 0.5), slot->name,
                 (long long)wf_histogram_quantile(h, 0.9), slot->name,
@@ -220,9 +221,9 @@ static size_t s_bucket_of(uint64_t v)
 {
     if (v < SUB_COUNT)
         return (size_t)v;
-    int msb = 63 - __builtin_clzll(v);      /* ≥ SUB_BITS */
-    int shift = msb - (SUB_BITS - 1);       /* keeps SUB_BITS significant bits */
-    uint64_t top = v >> shift;              /* in [HALF_COUNT, SUB_COUNT) */
+    int msb = 63 - __builtin_clzll(v); /* ≥ SUB_BITS */
+    int shift = msb - (SUB_BITS - 1);  /* keeps SUB_BITS significant bits */
+    uint64_t top = v >> shift;         /* in [HALF_COUNT, SUB_COUNT) */
     return SUB_COUNT + (size_t)(msb - SUB_BITS) * HALF_COUNT + (size_t)(top - HALF_COUNT);
 }
 

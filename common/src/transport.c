@@ -22,7 +22,7 @@ typedef struct {
 } s_topic_seq_t;
 
 typedef struct {
-    void *object;  /* Wf__Envelope or Wf__Batch from protobuf-c */
+    void *object; /* Wf__Envelope or Wf__Batch from protobuf-c */
     bool is_batch;
 } s_decoded_t;
 
@@ -54,9 +54,8 @@ static const wf_transport_ops_t *s_backend_ops(const char *name)
     return NULL;
 }
 
-wf_transport_t *wf_transport_new(const wf_config_t *config, const char *service,
-                                 const char *group, wf_stats_t *stats, char *errbuf,
-                                 size_t errlen)
+wf_transport_t *wf_transport_new(const wf_config_t *config, const char *service, const char *group,
+                                 wf_stats_t *stats, char *errbuf, size_t errlen)
 {
     const char *backend = wf_config_string(config, "transport.backend");
     const wf_transport_ops_t *ops = s_backend_ops(backend);
@@ -72,8 +71,7 @@ wf_transport_t *wf_transport_new(const wf_config_t *config, const char *service,
     }
     char host[64] = "localhost";
     gethostname(host, sizeof host - 1);
-    snprintf(self->producer_id, sizeof self->producer_id, "%s@%s:%d", service, host,
-             (int)getpid());
+    snprintf(self->producer_id, sizeof self->producer_id, "%s@%s:%d", service, host, (int)getpid());
     self->ops = ops;
     self->stats = stats;
     self->shutdown_grace_us = wf_config_duration_us(config, "transport.shutdown_grace");
@@ -104,8 +102,7 @@ void wf_transport_destroy(wf_transport_t **self_p)
     if (self->backend) {
         int grace_ms = (int)(self->shutdown_grace_us / 1000);
         if (self->ops->flush(self->backend, grace_ms, false) != WF_OK)
-            wf_log_warn("undelivered messages at shutdown (consumer down?) grace_ms=%d",
-                        grace_ms);
+            wf_log_warn("undelivered messages at shutdown (consumer down?) grace_ms=%d", grace_ms);
         self->ops->destroy(&self->backend);
     }
     s_release_received(self);
@@ -153,12 +150,18 @@ int wf_transport_subscribe(wf_transport_t *self, const char *topic)
 static Wf__MessageType s_type_of(Wf__Envelope__BodyCase body)
 {
     switch (body) {
-    case WF__ENVELOPE__BODY_EVENT: return WF__MESSAGE_TYPE__NORMALIZED_EVENT;
-    case WF__ENVELOPE__BODY_ENRICHED: return WF__MESSAGE_TYPE__ENRICHED_EVENT;
-    case WF__ENVELOPE__BODY_SIGNAL: return WF__MESSAGE_TYPE__SPATIAL_SIGNAL;
-    case WF__ENVELOPE__BODY_ALERT: return WF__MESSAGE_TYPE__ALERT;
-    case WF__ENVELOPE__BODY_DEAD_LETTER: return WF__MESSAGE_TYPE__DEAD_LETTER;
-    default: return WF__MESSAGE_TYPE__MESSAGE_TYPE_UNSPECIFIED;
+    case WF__ENVELOPE__BODY_EVENT:
+        return WF__MESSAGE_TYPE__NORMALIZED_EVENT;
+    case WF__ENVELOPE__BODY_ENRICHED:
+        return WF__MESSAGE_TYPE__ENRICHED_EVENT;
+    case WF__ENVELOPE__BODY_SIGNAL:
+        return WF__MESSAGE_TYPE__SPATIAL_SIGNAL;
+    case WF__ENVELOPE__BODY_ALERT:
+        return WF__MESSAGE_TYPE__ALERT;
+    case WF__ENVELOPE__BODY_DEAD_LETTER:
+        return WF__MESSAGE_TYPE__DEAD_LETTER;
+    default:
+        return WF__MESSAGE_TYPE__MESSAGE_TYPE_UNSPECIFIED;
     }
 }
 
@@ -187,8 +190,8 @@ static uint64_t *s_topic_seq(wf_transport_t *self, const char *topic)
     return &entry->seq;
 }
 
-int wf_transport_publish(wf_transport_t *self, const char *topic, const void *key,
-                         size_t key_len, Wf__Envelope *envelope)
+int wf_transport_publish(wf_transport_t *self, const char *topic, const void *key, size_t key_len,
+                         Wf__Envelope *envelope)
 {
     uint64_t *seq = s_topic_seq(self, topic);
     if (!seq)
@@ -258,8 +261,8 @@ static void s_reject(wf_transport_t *self, const wf_transport_unit_t *unit, cons
     r->data = data;
     r->len = len;
     r->reason = reason;
-    snprintf(r->position, sizeof r->position, "%s/%d/%lld#%zu", unit->topic,
-             (int)unit->partition, (long long)unit->offset, item);
+    snprintf(r->position, sizeof r->position, "%s/%d/%lld#%zu", unit->topic, (int)unit->partition,
+             (long long)unit->offset, item);
     self->reject_copies[self->nrejects++] = owned_copy;
     wf_transport_count(self, "transport.rejected", 1);
 }

@@ -17,12 +17,12 @@
 #include "transport_seq.h"
 
 typedef struct {
-    const char *topic;    /* borrowed from the back end */
-    const uint8_t *data;  /* encoded Envelope or Batch, valid until the next back-end recv */
+    const char *topic;   /* borrowed from the back end */
+    const uint8_t *data; /* encoded Envelope or Batch, valid until the next back-end recv */
     size_t len;
-    bool is_batch;        /* data is a wf.Batch */
-    int32_t partition;    /* -1 where there is none */
-    int64_t offset;       /* back-end position of the unit */
+    bool is_batch;     /* data is a wf.Batch */
+    int32_t partition; /* -1 where there is none */
+    int64_t offset;    /* back-end position of the unit */
 } wf_transport_unit_t;
 
 typedef struct wf_transport_backend_t wf_transport_backend_t;
@@ -34,8 +34,8 @@ typedef struct {
                                       const char *group, char *errbuf, size_t errlen);
     int (*subscribe)(wf_transport_backend_t *backend, const char *topic);
     /* Queues one encoded envelope (copied); may block on backpressure. */
-    int (*send)(wf_transport_backend_t *backend, const char *topic, const void *key,
-                size_t key_len, const uint8_t *data, size_t len);
+    int (*send)(wf_transport_backend_t *backend, const char *topic, const void *key, size_t key_len,
+                const uint8_t *data, size_t len);
     int (*flush)(wf_transport_backend_t *backend, int timeout_ms, bool honour_stop);
     /* Receives up to about max envelopes as units into *units (owned by the back end). */
     int (*recv)(wf_transport_backend_t *backend, const wf_transport_unit_t **units, size_t max,

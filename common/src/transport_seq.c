@@ -13,7 +13,7 @@
 #include "transport_seq.h"
 
 typedef struct {
-    char *producer;       /* producer id */
+    char *producer; /* producer id */
     char *topic;
     uint64_t seen;        /* last number observed */
     uint64_t acked;       /* last number acknowledged (checkpointed) */
@@ -157,8 +157,8 @@ int wf_seqtrack_load(wf_seqtrack_t *self, const char *path)
     uint64_t seq;
     int64_t seen_us;
     int rc = WF_OK, n;
-    while ((n = fscanf(in, "%255s %255s %" SCNu64 " %" SCNd64, producer, topic, &seq,
-                       &seen_us)) == 4) {
+    while ((n = fscanf(in, "%255s %255s %" SCNu64 " %" SCNd64, producer, topic, &seq, &seen_us)) ==
+           4) {
         s_entry_t *e = s_find(self, producer, topic);
         if (!e && !(e = s_add(self, producer, topic))) {
             rc = WF_ENOMEM;

@@ -37,19 +37,19 @@
 
 #include "transport_int.h"
 
-#define S_POLL_SLICE_MS 100
-#define S_STALL_WARN_US (5 * WF_US_PER_SEC)
-#define S_CHECKPOINT_EVERY_US (100 * 1000)
+#define S_POLL_SLICE_MS         100
+#define S_STALL_WARN_US         (5 * WF_US_PER_SEC)
+#define S_CHECKPOINT_EVERY_US   (100 * 1000)
 #define S_CHECKPOINT_MAX_AGE_US (7 * WF_US_PER_DAY)
 
 typedef struct {
     char *topic;
     char *group;
-    void *socket;    /* PUSH, connected to the group's endpoint */
-    uint8_t *frame;  /* pending wf.Batch encoding */
+    void *socket;   /* PUSH, connected to the group's endpoint */
+    uint8_t *frame; /* pending wf.Batch encoding */
     size_t len, cap;
-    size_t count;    /* envelopes in frame */
-    bool stalled;    /* warned that the group is not taking messages */
+    size_t count; /* envelopes in frame */
+    bool stalled; /* warned that the group is not taking messages */
 } s_route_t;
 
 typedef struct {
@@ -59,21 +59,21 @@ typedef struct {
 } s_subscription_t;
 
 struct wf_transport_backend_t {
-    wf_transport_t *transport;  /* owner (for stats and sequence state) */
-    const wf_config_t *config;  /* borrowed */
+    wf_transport_t *transport; /* owner (for stats and sequence state) */
+    const wf_config_t *config; /* borrowed */
     void *ctx;
-    char dir[PATH_MAX];         /* zmq.dir */
+    char dir[PATH_MAX]; /* zmq.dir */
     char group[64];
     size_t batch_max;
     int hwm;
     int linger_ms;
     s_route_t *routes;
     size_t nroutes;
-    char **routed_topics;       /* topics whose routes are resolved (maybe to none) */
+    char **routed_topics; /* topics whose routes are resolved (maybe to none) */
     size_t nrouted_topics;
     s_subscription_t *subs;
     size_t nsubs;
-    zmq_msg_t *msgs;            /* frames of the last recv */
+    zmq_msg_t *msgs; /* frames of the last recv */
     size_t nmsgs, msgs_cap;
     wf_transport_unit_t *units;
     int64_t frames_received;
@@ -128,8 +128,8 @@ static wf_transport_backend_t *s_create(wf_transport_t *transport, const wf_conf
                  strerror(errno));
         goto fail;
     }
-    if (snprintf(self->checkpoint_path, sizeof self->checkpoint_path, "%s/%s.seq", state,
-                 group) >= (int)sizeof self->checkpoint_path) {
+    if (snprintf(self->checkpoint_path, sizeof self->checkpoint_path, "%s/%s.seq", state, group) >=
+        (int)sizeof self->checkpoint_path) {
         snprintf(errbuf, errlen, "state_dir path too long");
         goto fail;
     }
@@ -523,8 +523,8 @@ static int s_append(s_route_t *route, const uint8_t *data, size_t len)
     return WF_OK;
 }
 
-static int s_send(wf_transport_backend_t *self, const char *topic, const void *key,
-                  size_t key_len, const uint8_t *data, size_t len)
+static int s_send(wf_transport_backend_t *self, const char *topic, const void *key, size_t key_len,
+                  const uint8_t *data, size_t len)
 {
     (void)key; /* one consumer per group: nothing to partition */
     (void)key_len;

@@ -389,14 +389,21 @@ static int s_flush_retrying(enrich_service_t *self, wf_pgwriter_t *writer, uint6
     }
 }
 
-/* Makes the batch durable (events, dead letters, published messages), then acknowledges it. */
+/* Publishes the batch, makes it durable (events, dead letters), then acknowledges it. Publishing
+ * first keeps the alert path off the database's commit latency; the ack still waits for both. */
 static int s_commit(enrich_service_t *self)
 {
+    int rc;
+    while ((rc = wf_transport_flush(self->transport, -1)) != WF_OK) {
+        if (!wf_err_is_retriable(rc) || wf_service_stopping())
+            return rc;
+        wf_clock_sleep_us(100 * 1000);
+    }
     size_t pending = wf_pgwriter_pending(self->events);
     if (pending > 0) {
         uint64_t inserted = 0;
         self->refused = 0;
-        int rc = s_flush_retrying(self, self->events, &inserted);
+        rc = s_flush_retrying(self, self->events, &inserted);
         if (rc != WF_OK)
             return rc;
         wf_stats_add(self->svc->stats, "events_persisted", inserted);
@@ -404,15 +411,9 @@ static int s_commit(enrich_service_t *self)
         wf_stats_add(self->svc->stats, "events_duplicate", pending > seen ? pending - seen : 0);
     }
     if (wf_pgwriter_pending(self->dead_letters) > 0) {
-        int rc = s_flush_retrying(self, self->dead_letters, NULL);
+        rc = s_flush_retrying(self, self->dead_letters, NULL);
         if (rc != WF_OK)
             return rc;
-    }
-    int rc;
-    while ((rc = wf_transport_flush(self->transport, -1)) != WF_OK) {
-        if (!wf_err_is_retriable(rc) || wf_service_stopping())
-            return rc;
-        wf_clock_sleep_us(100 * 1000);
     }
     return wf_transport_ack(self->transport);
 }

@@ -328,13 +328,14 @@ static int s_dead_letter(ingest_service_t *self, const s_feed_t *feed, const ing
 /* Periodic work: the stats tick, and pushing out what waits in the transport and the writer. */
 static int s_housekeeping(ingest_service_t *self);
 
-/* --rate: a token bucket holding at most 50 ms worth of events. */
+/* --rate: a token bucket holding at most 5 ms worth of events (small bursts keep the
+ * downstream batches, and so the latency, small). */
 static int s_rate_wait(ingest_service_t *self)
 {
     double rate = self->options->rate;
     if (rate <= 0)
         return WF_OK;
-    double burst = rate / 20 > 1 ? rate / 20 : 1;
+    double burst = rate / 200 > 1 ? rate / 200 : 1;
     for (;;) {
         int64_t now = wf_clock_mono_us();
         self->tokens += (double)(now - self->refill_us) * rate / 1e6;
@@ -349,6 +350,10 @@ static int s_rate_wait(ingest_service_t *self)
             return WF_EINTR;
         int rc = s_housekeeping(self);
         if (rc)
+            return rc;
+        /* about to idle: what is queued goes out now rather than at the next housekeeping */
+        rc = wf_transport_flush(self->transport, 0);
+        if (rc != WF_OK && rc != WF_ETIMEDOUT)
             return rc;
         int64_t wait = (int64_t)((1 - self->tokens) * 1e6 / rate) + 1;
         wf_clock_sleep_us(wait < 100000 ? wait : 100000);

@@ -1,6 +1,6 @@
 /* spatial_nearrepeat.h — streaming near-repeat detection over a bounded event window.
  *
- * A near repeat is an event of the same kind within D metres and T of an earlier or later one
+ * A near repeat is an event of the same kind within D metres and T after an earlier one
  * (burglars return to the same area within days). The detector holds recent events in a spatial
  * hash grid of cells about D on a side, so a query looks at a handful of cells, and forgets them
  * by event time: the watermark is the newest occurrence time seen, and an event older than
@@ -8,14 +8,29 @@
  * it is evicted (amortised through a time heap, never a scan). A hard cap on held events evicts
  * the oldest first, so memory is bounded under any input rate or any input times.
  *
- * Arrival order does not matter: each add() checks the new event against everything held,
- * before and after it in time, so every pair is reported once, by whichever of the two arrives
- * second. Pairs never join two revisions of one source record or two deliveries of one event
- * (the transport is at-least-once): the detector holds at most one revision per
+ * A pair is reported by its later event, and only by it: add() relates the new event P to a
+ * held event H only when H is earlier — H occurred before P, or at the same time with the
+ * smaller event id (memcmp), a tie-break that depends on the events alone. A signal is thus
+ * always about the later event and lists earlier ones (dt_s >= 0). When events arrive in this
+ * order every pair is reported, and replaying them into a detector that still holds the first
+ * pass finds, for each event, only earlier events it already found the first time: no signal
+ * that the first pass did not produce (the keyed write absorbs the repeated ones).
+ *
+ * The price is out-of-order arrival. When the later event of a pair arrives first, the pair is
+ * not reported: a late-reported earlier burglary does not retroactively signal the later one,
+ * and the earlier one is no near repeat of anything. Such pairs are counted (late_pairs) so
+ * operators can see what disorder costs. A time-ordered replay — what `wf-ingest --order time`
+ * does — reports every pair (wf-ingest orders equal times by reading order, so a pair with equal
+ * times can still arrive in reverse); a feed in file order (the Chicago portal export is newest
+ * first) reports almost none. A stream that arrived out of order and is replayed does find the
+ * late pairs on the second pass if both events are still held, as signals the first pass lacked.
+ *
+ * Pairs never join two revisions of one source record or two deliveries of one event (the
+ * transport is at-least-once): the detector holds at most one revision per
  * (agency, source_record_id), the newest by reported time (on a tie, the later arrival). A
- * re-delivered event is checked again against everything held, so its signal (same id) may also
- * list events that arrived after its first delivery; it is never held twice and never related to
- * itself.
+ * re-delivered event is checked again against the earlier events held, so its signal (same id)
+ * may also list earlier events that arrived after its first delivery; it is never held twice
+ * and never related to itself.
  *
  * Thread: a detector belongs to one thread. Pure: no I/O.
  */
@@ -63,20 +78,22 @@ typedef enum {
     SPATIAL_NEARREPEAT_CAPPED,    /* window full and this is the oldest event: not held */
 } spatial_nearrepeat_outcome_t;
 
-/* One related event found for the added event. */
+/* One earlier event related to the added event. */
 typedef struct {
     uint8_t event_id[16]; /* the related event */
     double distance_m;    /* great-circle distance */
-    int64_t dt_s;         /* added event's time minus the related event's, seconds */
+    int64_t dt_s;         /* added event's time minus the related (earlier) event's, s, >= 0 */
 } spatial_nearrepeat_match_t;
 
 typedef struct {
     spatial_nearrepeat_outcome_t outcome;
     const spatial_nearrepeat_match_t *related; /* nearest first; borrowed until the next add */
-    size_t related_count;                      /* all related events found */
+    size_t related_count;                      /* all related (earlier) events found */
 } spatial_nearrepeat_result_t;
 
-/* Cumulative counters (held is a gauge). */
+/* Cumulative counters (held is a gauge). late_pairs counts, for each event checked as a new
+ * revision (not a re-delivery, not a stale revision), the held later events it would pair with;
+ * an event replayed after it left the window counts its pairs again. */
 typedef struct {
     uint64_t held;        /* events held now */
     uint64_t stored;      /* events ever held */
@@ -88,6 +105,7 @@ typedef struct {
     uint64_t replaced;    /* held revisions superseded by a newer one */
     uint64_t future;      /* occurrence time beyond arrival + tolerance */
     uint64_t unusable;    /* of a checked kind but without location or time */
+    uint64_t late_pairs;  /* pairs not reported because the later event arrived first */
     uint64_t bytes;       /* memory the detector holds */
 } spatial_nearrepeat_stats_t;
 

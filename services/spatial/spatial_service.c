@@ -295,9 +295,11 @@ static int s_batch(spatial_service_t *self, const wf_delivery_t *deliveries, siz
     s_report_detector(self);
     if (rc != WF_OK || (count == 0 && nrejects == 0))
         return rc;
-    if ((rc = s_flush_writers(self)) != WF_OK)
-        return rc;
+    /* publish before persisting: alert waits for signals, nobody waits for the rows; the ack
+     * below still waits for both */
     if ((rc = wf_transport_flush(self->transport, -1)) != WF_OK)
+        return rc;
+    if ((rc = s_flush_writers(self)) != WF_OK)
         return rc;
     now = wf_clock_now_us();
     for (size_t i = 0; i < count; i++)

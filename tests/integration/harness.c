@@ -166,16 +166,43 @@ static bool s_admin(harness_t *h, const char *const *args)
 static bool s_load_chicago(harness_t *h)
 {
     const char *const migrate[] = {"migrate", NULL};
-    const char *const beats[] = {
-        "load-boundaries", "--boundary-set", "chicago-2012-12", "--jurisdiction", "Chicago",
-        "--effective-from", "2012-12-01", "--layer", "beat", "--code-field", "BEAT_NUM",
-        "--parent-field", "DISTRICT", "--pad", "4", "--parent-pad", "3",
-        harness_source("data/chicago/boundaries/police_beats.geojson.xz"), NULL};
+    const char *const beats[] = {"load-boundaries",
+                                 "--boundary-set",
+                                 "chicago-2012-12",
+                                 "--jurisdiction",
+                                 "Chicago",
+                                 "--effective-from",
+                                 "2012-12-01",
+                                 "--layer",
+                                 "beat",
+                                 "--code-field",
+                                 "BEAT_NUM",
+                                 "--parent-field",
+                                 "DISTRICT",
+                                 "--pad",
+                                 "4",
+                                 "--parent-pad",
+                                 "3",
+                                 harness_source("data/chicago/boundaries/police_beats.geojson.xz"),
+                                 NULL};
     const char *const districts[] = {
-        "load-boundaries", "--boundary-set", "chicago-2012-12", "--jurisdiction", "Chicago",
-        "--effective-from", "2012-12-01", "--layer", "district", "--code-field", "dist_num",
-        "--name-field", "dist_label", "--pad", "3",
-        harness_source("data/chicago/boundaries/police_districts.geojson.xz"), NULL};
+        "load-boundaries",
+        "--boundary-set",
+        "chicago-2012-12",
+        "--jurisdiction",
+        "Chicago",
+        "--effective-from",
+        "2012-12-01",
+        "--layer",
+        "district",
+        "--code-field",
+        "dist_num",
+        "--name-field",
+        "dist_label",
+        "--pad",
+        "3",
+        harness_source("data/chicago/boundaries/police_districts.geojson.xz"),
+        NULL};
     return s_admin(h, migrate) && s_admin(h, beats) && s_admin(h, districts);
 }
 
@@ -278,8 +305,7 @@ pid_t harness_start_service(harness_t *h, const char *name)
 
 pid_t harness_spawn_ingest(harness_t *h, const char *const *args)
 {
-    return s_spawn(h, s_service(h, "ingest"), harness_binary("services/ingest/wf-ingest"),
-                   args);
+    return s_spawn(h, s_service(h, "ingest"), harness_binary("services/ingest/wf-ingest"), args);
 }
 
 int harness_wait_exit(harness_t *h, pid_t pid, int timeout_s)
@@ -382,9 +408,11 @@ bool harness_wait_drained(harness_t *h, int timeout_s)
     return false;
 }
 
-static PGresult *s_query_one(harness_t *h, const char *sql)
+static PGresult *s_query_one_param(harness_t *h, const char *sql, const char *param)
 {
-    PGresult *res = PQexec(h->db, sql);
+    const char *params[] = {param};
+    PGresult *res =
+        param ? PQexecParams(h->db, sql, 1, NULL, params, NULL, NULL, 0) : PQexec(h->db, sql);
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
         fprintf(stderr, "harness: %s: %s\n", sql, PQresultErrorMessage(res));
         PQclear(res);
@@ -393,9 +421,9 @@ static PGresult *s_query_one(harness_t *h, const char *sql)
     return res;
 }
 
-int64_t harness_query_int(harness_t *h, const char *sql)
+int64_t harness_query_int1(harness_t *h, const char *sql, const char *param)
 {
-    PGresult *res = s_query_one(h, sql);
+    PGresult *res = s_query_one_param(h, sql, param);
     if (!res)
         return INT64_MIN;
     int64_t value = PQgetisnull(res, 0, 0) ? 0 : atoll(PQgetvalue(res, 0, 0));
@@ -403,14 +431,40 @@ int64_t harness_query_int(harness_t *h, const char *sql)
     return value;
 }
 
-double harness_query_double(harness_t *h, const char *sql)
+double harness_query_double1(harness_t *h, const char *sql, const char *param)
 {
-    PGresult *res = s_query_one(h, sql);
+    PGresult *res = s_query_one_param(h, sql, param);
     if (!res)
         return -1;
     double value = PQgetisnull(res, 0, 0) ? 0 : atof(PQgetvalue(res, 0, 0));
     PQclear(res);
     return value;
+}
+
+int64_t harness_query_int(harness_t *h, const char *sql)
+{
+    return harness_query_int1(h, sql, NULL);
+}
+
+double harness_query_double(harness_t *h, const char *sql)
+{
+    return harness_query_double1(h, sql, NULL);
+}
+
+const char *const harness_table_names[HARNESS_TABLES] = {
+    "events", "dead_letters", "signals", "alerts", "boundaries", "sources",
+};
+
+void harness_table_counts(harness_t *h, int64_t counts[HARNESS_TABLES])
+{
+    /* fixed statements: table names are constants of this file, never input */
+    static const char *const queries[HARNESS_TABLES] = {
+        "SELECT count(*) FROM events",     "SELECT count(*) FROM dead_letters",
+        "SELECT count(*) FROM signals",    "SELECT count(*) FROM alerts",
+        "SELECT count(*) FROM boundaries", "SELECT count(*) FROM sources",
+    };
+    for (int i = 0; i < HARNESS_TABLES; i++)
+        counts[i] = harness_query_int(h, queries[i]);
 }
 
 void harness_dump_log(harness_t *h, const char *name)
@@ -424,14 +478,19 @@ void harness_dump_log(harness_t *h, const char *name)
         fprintf(stderr, "harness: no log for %s\n", name);
 }
 
-void harness_stop(harness_t *h)
+int harness_stop(harness_t *h)
 {
+    int unclean = 0;
     for (int i = 0; i < h->nservices; i++)
         if (h->services[i].pid > 0)
             kill(h->services[i].pid, SIGTERM);
-    for (int i = 0; i < h->nservices; i++)
-        if (h->services[i].pid > 0 && harness_wait_exit(h, h->services[i].pid, 20) != 0)
+    for (int i = 0; i < h->nservices; i++) {
+        if (h->services[i].pid > 0 && harness_wait_exit(h, h->services[i].pid, 20) != 0) {
             fprintf(stderr, "harness: wf-%s did not stop cleanly\n", h->services[i].name);
+            harness_dump_log(h, h->services[i].name);
+            unclean++;
+        }
+    }
     bool keep = getenv("WF_TEST_KEEP") != NULL;
     if (h->db)
         PQfinish(h->db);
@@ -456,4 +515,5 @@ void harness_stop(harness_t *h)
     } else if (keep) {
         fprintf(stderr, "harness: kept %s and database %s\n", h->dir, h->database);
     }
+    return unclean;
 }

@@ -24,11 +24,11 @@ typedef struct {
 } harness_service_t;
 
 typedef struct {
-    char dir[256];         /* scratch directory */
-    char config[320];      /* deployment file in dir */
-    char database[64];     /* scratch database name */
-    char conninfo[1024];   /* pg.conninfo of the scratch database */
-    PGconn *db;            /* connection for assertions */
+    char dir[256];       /* scratch directory */
+    char config[320];    /* deployment file in dir */
+    char database[64];   /* scratch database name */
+    char conninfo[1024]; /* pg.conninfo of the scratch database */
+    PGconn *db;          /* connection for assertions */
     harness_service_t services[HARNESS_MAX_SERVICES];
     int nservices;
     double timeout_multiplier;
@@ -39,8 +39,9 @@ typedef struct {
  * Returns false (after printing why) when the environment is not there. */
 bool harness_start(harness_t *h, const char *name, const char *extra_yaml);
 
-/* Stops every service, drops the database (unless WF_TEST_KEEP is set) and removes the dir. */
-void harness_stop(harness_t *h);
+/* Stops every service with SIGTERM, drops the database (unless WF_TEST_KEEP is set) and removes
+ * the dir. Returns how many services did not exit with status 0. */
+int harness_stop(harness_t *h);
 
 /* Path of a binary in the build tree ("services/enrich/wf-enrich") or a repo file. */
 const char *harness_binary(const char *relative);
@@ -76,6 +77,14 @@ bool harness_wait_drained(harness_t *h, int timeout_s);
 /* Runs a query expected to return one value; returns it as int64 (fails the test otherwise). */
 int64_t harness_query_int(harness_t *h, const char *sql);
 double harness_query_double(harness_t *h, const char *sql);
+/* The same with one text parameter $1 (values never go into the SQL text). */
+int64_t harness_query_int1(harness_t *h, const char *sql, const char *param);
+double harness_query_double1(harness_t *h, const char *sql, const char *param);
+
+/* Row counts of every table a service writes, in a fixed order (for idempotence checks). */
+#define HARNESS_TABLES 6
+void harness_table_counts(harness_t *h, int64_t counts[HARNESS_TABLES]);
+extern const char *const harness_table_names[HARNESS_TABLES];
 
 /* Prints the tail of a service's log (for failures). */
 void harness_dump_log(harness_t *h, const char *name);

@@ -16,7 +16,7 @@
 
 typedef enum {
     WF_CONF_STRING,
-    WF_CONF_PATH,     /* relative paths in a file resolve against the file's directory */
+    WF_CONF_PATH, /* relative paths in a file resolve against the file's directory */
     WF_CONF_INT,
     WF_CONF_DOUBLE,
     WF_CONF_BOOL,
@@ -25,12 +25,12 @@ typedef enum {
 } wf_config_type_t;
 
 typedef struct {
-    const char *key;           /* dotted name, e.g. "pg.conninfo" */
+    const char *key; /* dotted name, e.g. "pg.conninfo" */
     wf_config_type_t type;
     const char *default_value; /* text form, as it would be written in the file */
     double min;                /* numeric bounds (durations in seconds); min > max: unbounded */
     double max;
-    const char *doc;           /* one line: what it means, and its unit */
+    const char *doc; /* one line: what it means, and its unit */
 } wf_config_key_t;
 
 typedef struct wf_config_t wf_config_t;

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WF_UUID_LEN 16
+#define WF_UUID_LEN     16
 #define WF_UUID_STR_LEN 37 /* 36 characters and the terminator */
 
 typedef struct {

@@ -32,8 +32,7 @@ void wf_log_set_syslog(bool enabled);
 
 bool wf_log_debug_enabled(const char *category);
 
-void wf_log_write(wf_log_level_t level, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void wf_log_write(wf_log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define wf_log_error(...) wf_log_write(WF_LOG_ERROR, __VA_ARGS__)
 #define wf_log_warn(...)                                                                           \

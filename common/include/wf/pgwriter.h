@@ -29,13 +29,13 @@ typedef struct wf_pgwriter_t wf_pgwriter_t;
 /* Called for a row PostgreSQL refused as data (SQLSTATE class 22 data exception or 23 integrity
  * violation): the row is taken out of the batch so one bad row can neither stall the pipeline
  * nor vanish; the caller dead-letters it. row is the COPY text of the row (borrowed). */
-typedef void (*wf_pgwriter_reject_fn)(void *user, const char *row, size_t len,
-                                      const char *sqlstate, const char *message);
+typedef void (*wf_pgwriter_reject_fn)(void *user, const char *row, size_t len, const char *sqlstate,
+                                      const char *message);
 
 /* Connects with conninfo (libpq syntax). spec is borrowed and must outlive the writer.
  * Returns NULL and a reason in errbuf when the database cannot be reached. */
-wf_pgwriter_t *wf_pgwriter_new(const char *conninfo, const wf_pgwriter_spec_t *spec,
-                               char *errbuf, size_t errlen);
+wf_pgwriter_t *wf_pgwriter_new(const char *conninfo, const wf_pgwriter_spec_t *spec, char *errbuf,
+                               size_t errlen);
 void wf_pgwriter_destroy(wf_pgwriter_t **self_p);
 
 /* Installs the handler for refused rows (default: log them at error level and count them). */

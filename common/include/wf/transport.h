@@ -43,19 +43,18 @@ typedef struct {
 
 /* A frame or message that arrived but could not be decoded. */
 typedef struct {
-    const char *topic;     /* borrowed */
-    const uint8_t *data;   /* raw bytes (borrowed, valid until the next recv) */
+    const char *topic;   /* borrowed */
+    const uint8_t *data; /* raw bytes (borrowed, valid until the next recv) */
     size_t len;
-    const char *reason;    /* why it was rejected */
-    char position[64];     /* "topic/partition/offset" or "topic@group frame N" */
+    const char *reason; /* why it was rejected */
+    char position[64];  /* "topic/partition/offset" or "topic@group frame N" */
 } wf_transport_reject_t;
 
 /* Creates the back end named by transport.backend. group names this consumer ("enrich");
  * service names the producer (the producer id adds host and pid). stats receives the transport
  * counters (borrowed; may be NULL). Returns NULL and a reason in errbuf on failure. */
-wf_transport_t *wf_transport_new(const wf_config_t *config, const char *service,
-                                 const char *group, wf_stats_t *stats, char *errbuf,
-                                 size_t errlen);
+wf_transport_t *wf_transport_new(const wf_config_t *config, const char *service, const char *group,
+                                 wf_stats_t *stats, char *errbuf, size_t errlen);
 
 /* Flushes what is queued (up to the configured shutdown grace), writes the final checkpoint and
  * frees everything. NULL-safe; sets *self_p to NULL. */
@@ -68,8 +67,8 @@ int wf_transport_subscribe(wf_transport_t *self, const char *topic);
  * geographic cell stay in one partition); it may be NULL. The envelope is not retained: the
  * caller may reuse it at once. Returns 0, WF_EINTR (stop requested while blocked on
  * backpressure) or WF_EIO. */
-int wf_transport_publish(wf_transport_t *self, const char *topic, const void *key,
-                         size_t key_len, Wf__Envelope *envelope);
+int wf_transport_publish(wf_transport_t *self, const char *topic, const void *key, size_t key_len,
+                         Wf__Envelope *envelope);
 
 /* Sends everything queued; waits at most timeout_ms (-1: until sent or stopped).
  * Returns 0, WF_ETIMEDOUT, WF_EINTR or WF_EIO. */

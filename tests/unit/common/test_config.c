@@ -90,8 +90,10 @@ static void s_expect_error(const char *yaml, const char *fragment)
 static void test_file_errors_name_line_and_key(void **state)
 {
     (void)state;
-    s_expect_error("pg:\n  conninfo: x\n  batchrows: 5\n", "bad.yaml:3: unknown key 'pg.batchrows'");
-    s_expect_error("pg:\n  batch_rows: lots\n", "bad.yaml:2: pg.batch_rows: 'lots' is not an integer");
+    s_expect_error("pg:\n  conninfo: x\n  batchrows: 5\n",
+                   "bad.yaml:3: unknown key 'pg.batchrows'");
+    s_expect_error("pg:\n  batch_rows: lots\n",
+                   "bad.yaml:2: pg.batch_rows: 'lots' is not an integer");
     s_expect_error("pg:\n  batch_rows: 0\n", "outside the allowed range");
     s_expect_error("enrich:\n  persist: maybe\n", "is not a boolean");
     s_expect_error("spatial:\n  near_repeat:\n    window: 2 weeks\n", "bad.yaml:3:");

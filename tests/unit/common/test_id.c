@@ -24,8 +24,8 @@ static void test_event_id_is_deterministic_and_separated(void **state)
     /* ("CPD9", "567561") must not collide with ("CPD", "9567561") */
     wf_id_event(&d, "CPD9", "567561", "1397176805000000");
     assert_memory_not_equal(a.bytes, d.bytes, WF_UUID_LEN);
-    assert_int_equal(a.bytes[6] >> 4, 5);       /* version 5 */
-    assert_int_equal(a.bytes[8] & 0xC0, 0x80);  /* RFC 4122 variant */
+    assert_int_equal(a.bytes[6] >> 4, 5);      /* version 5 */
+    assert_int_equal(a.bytes[8] & 0xC0, 0x80); /* RFC 4122 variant */
     char text[WF_UUID_STR_LEN];
     wf_uuid_format(a.bytes, text);
     assert_int_equal(strlen(text), 36);

@@ -157,8 +157,8 @@ static void test_unreachable_database(void **state)
 {
     (void)state;
     char err[256] = "";
-    assert_null(wf_pgwriter_new("host=/nonexistent dbname=x connect_timeout=1", &s_spec, err,
-                                sizeof err));
+    assert_null(
+        wf_pgwriter_new("host=/nonexistent dbname=x connect_timeout=1", &s_spec, err, sizeof err));
     assert_true(strlen(err) > 0);
 }
 

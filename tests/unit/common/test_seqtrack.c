@@ -22,8 +22,7 @@ static void test_verdicts(void **state)
     assert_int_equal(wf_seqtrack_observe(t, "ingest@h:1", "a", 6, 0, &missing), WF_SEQ_NEXT);
     assert_int_equal(wf_seqtrack_observe(t, "ingest@h:1", "a", 10, 0, &missing), WF_SEQ_GAP);
     assert_int_equal(missing, 3);
-    assert_int_equal(wf_seqtrack_observe(t, "ingest@h:1", "a", 9, 0, &missing),
-                     WF_SEQ_DUPLICATE);
+    assert_int_equal(wf_seqtrack_observe(t, "ingest@h:1", "a", 9, 0, &missing), WF_SEQ_DUPLICATE);
     assert_int_equal(wf_seqtrack_last(t, "ingest@h:1", "a"), 10);
     /* topics and producers are independent */
     assert_int_equal(wf_seqtrack_observe(t, "ingest@h:1", "b", 1, 0, &missing), WF_SEQ_FIRST);

@@ -1,0 +1,26 @@
+# Integration tests: real wf-* processes, real ZeroMQ sockets, a real PostGIS database (the
+# cluster scripts/test starts; WF_TEST_PG_CONNINFO). One at a time: each runs the whole pipeline.
+add_library(wf_harness STATIC ${PROJECT_SOURCE_DIR}/tests/integration/harness.c)
+target_compile_options(wf_harness PRIVATE ${WF_WARNINGS})
+target_compile_definitions(wf_harness PRIVATE
+  WF_SOURCE_DIR="${PROJECT_SOURCE_DIR}" WF_BINARY_DIR="${PROJECT_BINARY_DIR}")
+target_include_directories(wf_harness PUBLIC ${PROJECT_SOURCE_DIR}/tests/integration)
+target_link_libraries(wf_harness PUBLIC PkgConfig::PQ)
+
+# wf_add_integration_test(<name> <timeout seconds>)
+function(wf_add_integration_test name timeout)
+  set(target test_integration_${name})
+  add_executable(${target} ${PROJECT_SOURCE_DIR}/tests/integration/test_${name}.c)
+  target_compile_options(${target} PRIVATE ${WF_WARNINGS})
+  target_compile_definitions(${target} PRIVATE
+    WF_SOURCE_DIR="${PROJECT_SOURCE_DIR}" WF_BINARY_DIR="${PROJECT_BINARY_DIR}")
+  target_link_libraries(${target} PRIVATE wf_harness PkgConfig::CMOCKA)
+  # the binaries under test must be current when the test runs
+  add_dependencies(${target} wf-ingest wf-enrich wf-spatial wf-alert wf-admin)
+  add_test(NAME integration/${name} COMMAND ${target})
+  math(EXPR tmo "${timeout} * ${WF_TEST_TIMEOUT_MULTIPLIER}")
+  set_tests_properties(integration/${name} PROPERTIES LABELS "integration;pg" TIMEOUT ${tmo}
+                       RUN_SERIAL TRUE)
+endfunction()
+
+wf_add_integration_test(pipeline 900)
