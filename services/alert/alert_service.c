@@ -379,10 +379,8 @@ int alert_service_step(alert_service_t *self)
     }
     for (int i = 0; i < n && rc == WF_OK; i++)
         rc = s_handle(self, &deliveries[i]);
-    /* consoles get the alerts first; the ack below still waits for the rows. Alerts before
+    /* rows first: an alert a console receives is always one it can acknowledge. Alerts before
      * dead letters: rows the alerts table refuses become dead letters for the second flush */
-    if (rc == WF_OK)
-        rc = wf_transport_flush(self->transport, -1);
     self->refused_rc = WF_OK;
     if (rc == WF_OK)
         rc = s_flush_writer(self, self->alerts, "alerts_inserted");
@@ -390,6 +388,8 @@ int alert_service_step(alert_service_t *self)
         rc = self->refused_rc;
     if (rc == WF_OK)
         rc = s_flush_writer(self, self->dead_letters, "dead_letters_inserted");
+    if (rc == WF_OK)
+        rc = wf_transport_flush(self->transport, -1);
     if (rc == WF_OK)
         rc = wf_transport_ack(self->transport);
     s_update_gauges(self);

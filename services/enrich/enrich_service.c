@@ -389,16 +389,11 @@ static int s_flush_retrying(enrich_service_t *self, wf_pgwriter_t *writer, uint6
     }
 }
 
-/* Publishes the batch, makes it durable (events, dead letters), then acknowledges it. Publishing
- * first keeps the alert path off the database's commit latency; the ack still waits for both. */
+/* Makes the batch durable (events, dead letters), publishes it, then acknowledges it. Rows
+ * first: nothing downstream (a signal, an alert) may name an event that is not stored. */
 static int s_commit(enrich_service_t *self)
 {
     int rc;
-    while ((rc = wf_transport_flush(self->transport, -1)) != WF_OK) {
-        if (!wf_err_is_retriable(rc) || wf_service_stopping())
-            return rc;
-        wf_clock_sleep_us(100 * 1000);
-    }
     size_t pending = wf_pgwriter_pending(self->events);
     if (pending > 0) {
         uint64_t inserted = 0;
@@ -414,6 +409,11 @@ static int s_commit(enrich_service_t *self)
         rc = s_flush_retrying(self, self->dead_letters, NULL);
         if (rc != WF_OK)
             return rc;
+    }
+    while ((rc = wf_transport_flush(self->transport, -1)) != WF_OK) {
+        if (!wf_err_is_retriable(rc) || wf_service_stopping())
+            return rc;
+        wf_clock_sleep_us(100 * 1000);
     }
     return wf_transport_ack(self->transport);
 }

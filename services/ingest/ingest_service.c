@@ -509,6 +509,13 @@ static int s_by_time(const void *a, const void *b)
     int64_t tx = x->event->occurred_at_us, ty = y->event->occurred_at_us;
     if (tx != ty)
         return tx < ty ? -1 : 1;
+    /* spatial orders simultaneous events by event id: publish them in that order too, so
+     * that "earlier" means the same thing to both and a same-time pair is reported */
+    const ProtobufCBinaryData *ix = &x->event->event_id, *iy = &y->event->event_id;
+    size_t common = ix->len < iy->len ? ix->len : iy->len;
+    int by_id = common ? memcmp(ix->data, iy->data, common) : 0;
+    if (by_id || ix->len != iy->len)
+        return by_id ? by_id : (ix->len < iy->len ? -1 : 1);
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 

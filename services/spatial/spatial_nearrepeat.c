@@ -1,10 +1,12 @@
 /* spatial_nearrepeat.c — near-repeat pairing rules, watermark and the outcome of each event.
  *
  * The store (grid, record table, time heap) is spatial_window.c; this file decides, per event,
- * whether it can be checked, which held events are related to it (same kind, |Δt| <= T,
- * haversine distance <= D, another source record), whether it is held afterwards, and what
- * leaves the window. The watermark only moves on events of a checked kind with a usable time
- * that is not in the future, so one record with a mistyped year cannot empty the window.
+ * whether it can be checked, which held events are related to it (earlier by occurrence time
+ * and event id, same kind, Δt <= T, haversine distance <= D, another source record), whether it
+ * is held afterwards, and what leaves the window. Held events that would pair with it but are
+ * later are only counted: the pair belongs to the later event, which has already been checked. The
+ * watermark only moves on events of a checked kind with a usable time that is not in the future, so
+ * one record with a mistyped year cannot empty the window.
  */
 #include <assert.h>
 #include <math.h>
@@ -37,6 +39,7 @@ struct spatial_nearrepeat_t {
     spatial_nearrepeat_match_t *matches; /* related events of the last add (reused) */
     size_t matches_len;                  /* found by the last add */
     size_t matches_cap;                  /* allocated */
+    uint64_t late_found;                 /* later partners found by the last add */
     spatial_nearrepeat_stats_t stats;    /* counters; held and bytes are filled on request */
 };
 
@@ -136,13 +139,22 @@ static int s_match_cmp(const void *a, const void *b)
     const spatial_nearrepeat_match_t *x = a, *y = b;
     if (x->distance_m != y->distance_m)
         return x->distance_m < y->distance_m ? -1 : 1;
-    int64_t ax = llabs(x->dt_s), ay = llabs(y->dt_s);
-    if (ax != ay)
-        return ax < ay ? -1 : 1;
+    if (x->dt_s != y->dt_s)
+        return x->dt_s < y->dt_s ? -1 : 1;
     return memcmp(x->event_id, y->event_id, sizeof x->event_id);
 }
 
-/* Visitor for spatial_window_visit: keeps candidates that satisfy every pairing rule. */
+/* Whether a comes before b: by occurrence time, equal times by event id. Never true both ways,
+ * and depends on the two events only, so each pair has one later event wherever it is checked. */
+static bool s_precedes(const spatial_window_entry_t *a, const spatial_window_entry_t *b)
+{
+    if (a->occurred_us != b->occurred_us)
+        return a->occurred_us < b->occurred_us;
+    return memcmp(a->event_id, b->event_id, sizeof a->event_id) < 0;
+}
+
+/* Visitor for spatial_window_visit: keeps earlier candidates that satisfy every pairing rule
+ * and counts the later ones (their pair was due when they arrived, before probe). */
 static int s_consider(void *user, const spatial_window_entry_t *probe,
                       const spatial_window_entry_t *held)
 {
@@ -150,12 +162,18 @@ static int s_consider(void *user, const spatial_window_entry_t *probe,
     if (held->kind != probe->kind ||
         memcmp(held->record_id, probe->record_id, sizeof held->record_id) == 0)
         return WF_OK; /* other kind, or the same record: itself, a re-delivery, a revision */
-    int64_t dt_us = probe->occurred_us - held->occurred_us;
-    if (dt_us > self->window_us || dt_us < -self->window_us)
+    bool earlier = s_precedes(held, probe);
+    int64_t dt_us =
+        earlier ? probe->occurred_us - held->occurred_us : held->occurred_us - probe->occurred_us;
+    if (dt_us > self->window_us)
         return WF_OK;
     double distance = spatial_geo_distance_m(probe->lon, probe->lat, held->lon, held->lat);
     if (!(distance <= self->distance_m))
         return WF_OK;
+    if (!earlier) {
+        self->late_found++;
+        return WF_OK;
+    }
     if (self->matches_len == self->matches_cap) {
         size_t cap = self->matches_cap ? self->matches_cap * 2 : 64;
         spatial_nearrepeat_match_t *grown = realloc(self->matches, cap * sizeof *grown);
@@ -176,6 +194,7 @@ static int s_match(spatial_nearrepeat_t *self, const spatial_window_entry_t *pro
                    spatial_nearrepeat_result_t *result)
 {
     self->matches_len = 0;
+    self->late_found = 0;
     int rc = spatial_window_visit(self->window, probe, self->distance_m, s_consider, self);
     if (self->matches_len > 1)
         qsort(self->matches, self->matches_len, sizeof *self->matches, s_match_cmp);
@@ -220,6 +239,29 @@ static void s_withdraw(spatial_nearrepeat_t *self, const spatial_nearrepeat_even
     }
 }
 
+/* Settles a checked event that is neither a re-delivery nor a stale revision: it replaces the
+ * held revision of its record (index held), then is held unless it is in the future or late. */
+static int s_settle(spatial_nearrepeat_t *self, const spatial_window_entry_t *probe, uint32_t held,
+                    bool future, spatial_nearrepeat_result_t *result)
+{
+    if (held != SPATIAL_WINDOW_NONE) {
+        spatial_window_remove(self->window, held);
+        self->stats.replaced++;
+    }
+    int64_t horizon = self->watermark_us - self->window_us - self->lateness_us;
+    if (future) {
+        result->outcome = SPATIAL_NEARREPEAT_FUTURE;
+        self->stats.future++;
+        return WF_OK;
+    }
+    if (probe->occurred_us < horizon) {
+        result->outcome = SPATIAL_NEARREPEAT_LATE;
+        self->stats.late++;
+        return WF_OK;
+    }
+    return s_store(self, probe, result);
+}
+
 int spatial_nearrepeat_add(spatial_nearrepeat_t *self, const spatial_nearrepeat_event_t *event,
                            spatial_nearrepeat_result_t *result)
 {
@@ -249,30 +291,19 @@ int spatial_nearrepeat_add(spatial_nearrepeat_t *self, const spatial_nearrepeat_
     int rc = s_match(self, &probe, result);
     if (rc != WF_OK)
         return rc;
-    if (same) {
+    if (same) { /* its later partners were counted on its first delivery, or reported by them */
         result->outcome = SPATIAL_NEARREPEAT_DUPLICATE;
         self->stats.duplicates++;
         return WF_OK;
     }
-    if (older) {
+    if (older) { /* the record's pairs are its held revision's */
         result->outcome = SPATIAL_NEARREPEAT_STALE;
         self->stats.stale++;
         return WF_OK;
     }
-    if (entry) {
-        spatial_window_remove(self->window, held);
-        self->stats.replaced++;
-    }
-    int64_t horizon = self->watermark_us - self->window_us - self->lateness_us;
-    if (future) {
-        result->outcome = SPATIAL_NEARREPEAT_FUTURE;
-        self->stats.future++;
-    } else if (event->occurred_us < horizon) {
-        result->outcome = SPATIAL_NEARREPEAT_LATE;
-        self->stats.late++;
-    } else {
-        rc = s_store(self, &probe, result);
-    }
+    rc = s_settle(self, &probe, held, future, result);
+    if (rc == WF_OK)
+        self->stats.late_pairs += self->late_found;
     return rc;
 }
 

@@ -9,7 +9,9 @@
  *
  * The detector's window lives in memory; at start it is refilled from the events wf-enrich
  * persisted (the last T + lateness of the checked kinds), so a restart does not leave the
- * detector blind to the burglaries of the past two weeks.
+ * detector blind to the burglaries of the past two weeks. A pair is reported by its later event
+ * only (spatial_nearrepeat.h); pairs whose later event arrived first are counted in
+ * nearrepeat_late_pairs.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -257,6 +259,7 @@ static void s_report_detector(spatial_service_t *self)
     wf_stats_add(stats, "nearrepeat_replaced", now.replaced - was->replaced);
     wf_stats_add(stats, "nearrepeat_future", now.future - was->future);
     wf_stats_add(stats, "nearrepeat_unusable", now.unusable - was->unusable);
+    wf_stats_add(stats, "nearrepeat_late_pairs", now.late_pairs - was->late_pairs);
     *was = now;
 }
 
@@ -295,11 +298,10 @@ static int s_batch(spatial_service_t *self, const wf_delivery_t *deliveries, siz
     s_report_detector(self);
     if (rc != WF_OK || (count == 0 && nrejects == 0))
         return rc;
-    /* publish before persisting: alert waits for signals, nobody waits for the rows; the ack
-     * below still waits for both */
-    if ((rc = wf_transport_flush(self->transport, -1)) != WF_OK)
-        return rc;
+    /* rows first: an alert may name a signal, and must never name one that is not stored */
     if ((rc = s_flush_writers(self)) != WF_OK)
+        return rc;
+    if ((rc = wf_transport_flush(self->transport, -1)) != WF_OK)
         return rc;
     now = wf_clock_now_us();
     for (size_t i = 0; i < count; i++)
@@ -406,6 +408,11 @@ static void s_warm_start(spatial_service_t *self, const wf_config_t *config)
         }
         PQclear(res);
     }
+    /* The refill runs newest first, so every pair in it looks late; none of them is a pair the
+     * stream lost (they were checked when they came), so they stay out of the counter. */
+    spatial_nearrepeat_stats_t refilled;
+    spatial_nearrepeat_stats(self->nearrepeat, &refilled);
+    self->reported.late_pairs = refilled.late_pairs;
     s_report_detector(self);
     wf_stats_add(self->svc->stats, "nearrepeat_warm_rows", rows);
     if (failure[0])

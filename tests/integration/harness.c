@@ -206,9 +206,33 @@ static bool s_load_chicago(harness_t *h)
     return s_admin(h, migrate) && s_admin(h, beats) && s_admin(h, districts);
 }
 
+/* A developer's shell may hold a deployment's settings (eval "$(scripts/pg env)" exports
+ * WF_PG_CONNINFO); they override config files, so they must not reach the code under test. */
+static void s_scrub_deployment_environment(void)
+{
+    extern char **environ;
+    for (bool again = true; again;) {
+        again = false;
+        for (char **e = environ; *e; e++) {
+            if (strncmp(*e, "WF_", 3) != 0 || strncmp(*e, "WF_TEST_", 8) == 0)
+                continue;
+            char name[128];
+            size_t len = strcspn(*e, "=");
+            if (len >= sizeof name)
+                continue;
+            memcpy(name, *e, len);
+            name[len] = '\0';
+            unsetenv(name); /* environ changed: start over */
+            again = true;
+            break;
+        }
+    }
+}
+
 bool harness_start(harness_t *h, const char *name, const char *extra_yaml)
 {
     memset(h, 0, sizeof *h);
+    s_scrub_deployment_environment();
     const char *mult = getenv("WF_TEST_TIMEOUT_MULTIPLIER");
     h->timeout_multiplier = mult && atof(mult) > 0 ? atof(mult) : 1.0;
     const char *base = getenv("WF_TEST_PG_CONNINFO");

@@ -14,7 +14,7 @@ function(wf_add_integration_test name timeout)
   target_compile_options(${target} PRIVATE ${WF_WARNINGS})
   target_compile_definitions(${target} PRIVATE
     WF_SOURCE_DIR="${PROJECT_SOURCE_DIR}" WF_BINARY_DIR="${PROJECT_BINARY_DIR}")
-  target_link_libraries(${target} PRIVATE wf_harness PkgConfig::CMOCKA)
+  target_link_libraries(${target} PRIVATE wf_harness PkgConfig::CMOCKA PkgConfig::ZMQ)
   # the binaries under test must be current when the test runs
   add_dependencies(${target} wf-ingest wf-enrich wf-spatial wf-alert wf-admin)
   add_test(NAME integration/${name} COMMAND ${target})
@@ -24,3 +24,5 @@ function(wf_add_integration_test name timeout)
 endfunction()
 
 wf_add_integration_test(pipeline 900)
+wf_add_integration_test(malformed 300)
+wf_add_integration_test(kill 600)

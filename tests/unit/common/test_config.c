@@ -1,6 +1,7 @@
 /* test_config.c — the deployment configuration: layering, validation, the example file. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -196,8 +197,32 @@ static int s_teardown(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
+/* A developer's shell may hold a deployment's settings (eval "$(scripts/pg env)" exports
+ * WF_PG_CONNINFO); they override config files, so they must not reach the code under test. */
+static void s_scrub_deployment_environment(void)
+{
+    extern char **environ;
+    for (bool again = true; again;) {
+        again = false;
+        for (char **e = environ; *e; e++) {
+            if (strncmp(*e, "WF_", 3) != 0 || strncmp(*e, "WF_TEST_", 8) == 0)
+                continue;
+            char name[128];
+            size_t len = strcspn(*e, "=");
+            if (len >= sizeof name)
+                continue;
+            memcpy(name, *e, len);
+            name[len] = '\0';
+            unsetenv(name); /* environ changed: start over */
+            again = true;
+            break;
+        }
+    }
+}
+
 int main(void)
 {
+    s_scrub_deployment_environment();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults_are_typed),
         cmocka_unit_test(test_file_nested_sections_and_paths),

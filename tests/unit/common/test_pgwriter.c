@@ -117,7 +117,8 @@ static void test_types_round_trip_and_replays_are_absorbed(void **state)
 }
 
 static int s_rejected;
-static char s_rejected_row[256];
+static char s_rejected_row[1024];
+static char s_rejected_sqlstate[8];
 
 static void s_on_reject(void *user, const char *row, size_t len, const char *sqlstate,
                         const char *message)
@@ -125,7 +126,8 @@ static void s_on_reject(void *user, const char *row, size_t len, const char *sql
     (void)user;
     (void)message;
     s_rejected++;
-    snprintf(s_rejected_row, sizeof s_rejected_row, "%.*s|%s", (int)len, row, sqlstate);
+    snprintf(s_rejected_row, sizeof s_rejected_row, "%.*s", (int)len, row);
+    snprintf(s_rejected_sqlstate, sizeof s_rejected_sqlstate, "%s", sqlstate);
 }
 
 /* One row that violates a constraint is isolated; the rest of the batch is written. */
@@ -146,8 +148,7 @@ static void test_a_refused_row_does_not_block_the_batch(void **state)
     assert_int_equal(inserted, 2);
     assert_int_equal(s_rejected, 1);
     assert_non_null(strstr(s_rejected_row, "negative is refused"));
-    if (!strstr(s_rejected_row, "|23514")) /* check_violation */
-        fail_msg("rejected: %s", s_rejected_row);
+    assert_string_equal(s_rejected_sqlstate, "23514"); /* check_violation */
     assert_string_equal(s_value("SELECT count(*) FROM wf_test_rows WHERE n IN (110, 130)"), "2");
     wf_pgwriter_destroy(&w);
 }

@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 #include <csv.h>
+#include <lzma.h>
 
 #include <wf/clock.h>
 
@@ -51,7 +52,8 @@ bool spatial_testdata_find(char *buf, size_t len)
         if (access(buf, R_OK) == 0)
             return true;
     }
-    return false;
+    snprintf(buf, len, "%s/data/chicago/%s.xz", WF_SOURCE_DIR, S_FILE); /* the repository's copy */
+    return access(buf, R_OK) == 0;
 }
 
 /* Day of the month of the nth Sunday (1-based) of month/year. */
@@ -162,6 +164,41 @@ static void s_on_row(int terminator, void *user)
     parse->count++;
 }
 
+static bool s_parse_plain(FILE *file, struct csv_parser *parser, s_parse_t *parse)
+{
+    static char buf[65536];
+    size_t got;
+    bool ok = true;
+    while (ok && (got = fread(buf, 1, sizeof buf, file)) > 0)
+        ok = csv_parse(parser, buf, got, s_on_field, s_on_row, parse) == got;
+    return ok && !ferror(file);
+}
+
+/* The repository keeps the export xz-compressed: decoded on the fly into the parser. */
+static bool s_parse_xz(FILE *file, struct csv_parser *parser, s_parse_t *parse)
+{
+    static uint8_t in[65536], out[65536];
+    lzma_stream lz = LZMA_STREAM_INIT;
+    if (lzma_stream_decoder(&lz, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK)
+        return false;
+    lzma_ret ret = LZMA_OK;
+    bool ok = true;
+    while (ok && ret == LZMA_OK) {
+        if (lz.avail_in == 0 && !feof(file)) {
+            lz.next_in = in;
+            lz.avail_in = fread(in, 1, sizeof in, file);
+            ok = !ferror(file);
+        }
+        lz.next_out = out;
+        lz.avail_out = sizeof out;
+        ret = lzma_code(&lz, feof(file) ? LZMA_FINISH : LZMA_RUN);
+        size_t produced = sizeof out - lz.avail_out;
+        ok = ok && csv_parse(parser, out, produced, s_on_field, s_on_row, parse) == produced;
+    }
+    lzma_end(&lz);
+    return ok && ret == LZMA_STREAM_END;
+}
+
 long spatial_testdata_load(const char *path, spatial_testdata_row_t **rows)
 {
     FILE *file = fopen(path, "rb");
@@ -174,11 +211,9 @@ long spatial_testdata_load(const char *path, spatial_testdata_row_t **rows)
         fclose(file);
         return -1;
     }
-    char buf[65536];
-    size_t got;
-    bool ok = true;
-    while (ok && (got = fread(buf, 1, sizeof buf, file)) > 0)
-        ok = csv_parse(&parser, buf, got, s_on_field, s_on_row, parse) == got;
+    size_t path_len = strlen(path);
+    bool xz = path_len > 3 && strcmp(path + path_len - 3, ".xz") == 0;
+    bool ok = xz ? s_parse_xz(file, &parser, parse) : s_parse_plain(file, &parser, parse);
     ok = ok && csv_fini(&parser, s_on_field, s_on_row, parse) == 0 && !parse->bad;
     csv_free(&parser);
     fclose(file);
@@ -203,6 +238,78 @@ void spatial_testdata_event(const spatial_testdata_row_t *row, spatial_nearrepea
     event->has_location = row->has_location;
     event->lon = row->lon;
     event->lat = row->lat;
+}
+
+/* ---- the detector's pair order ---------------------------------------------------------- */
+
+typedef struct {
+    int64_t occurred; /* first key */
+    uint8_t id[16];   /* second key (all zero: not used) */
+    size_t index;     /* last key, and the result */
+} s_key_t;
+
+static int s_key_cmp(const void *a, const void *b)
+{
+    const s_key_t *x = a, *y = b;
+    if (x->occurred != y->occurred)
+        return x->occurred < y->occurred ? -1 : 1;
+    int c = memcmp(x->id, y->id, sizeof x->id);
+    if (c != 0)
+        return c;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Sorts keys and writes their indices into order; frees keys. */
+static void s_sort(s_key_t *keys, size_t n, size_t *order)
+{
+    qsort(keys, n, sizeof *keys, s_key_cmp);
+    for (size_t i = 0; i < n; i++)
+        order[i] = keys[i].index;
+    free(keys);
+}
+
+static bool s_before(int64_t a_occurred, const uint8_t *a_id, int64_t b_occurred,
+                     const uint8_t *b_id)
+{
+    if (a_occurred != b_occurred)
+        return a_occurred < b_occurred;
+    return memcmp(a_id, b_id, WF_UUID_LEN) < 0;
+}
+
+bool spatial_testdata_row_before(const spatial_testdata_row_t *a, const spatial_testdata_row_t *b)
+{
+    return s_before(a->occurred_us, a->event_id.bytes, b->occurred_us, b->event_id.bytes);
+}
+
+void spatial_testdata_rows_by_time(const spatial_testdata_row_t *rows, size_t n, bool by_id,
+                                   size_t *order)
+{
+    s_key_t *keys = calloc(n ? n : 1, sizeof *keys);
+    assert_non_null(keys);
+    for (size_t i = 0; i < n; i++) {
+        keys[i].occurred = rows[i].occurred_us;
+        if (by_id)
+            memcpy(keys[i].id, rows[i].event_id.bytes, WF_UUID_LEN);
+        keys[i].index = i;
+    }
+    s_sort(keys, n, order);
+}
+
+bool spatial_testdata_ev_before(const spatial_testdata_ev_t *a, const spatial_testdata_ev_t *b)
+{
+    return s_before(a->occurred, a->id.bytes, b->occurred, b->id.bytes);
+}
+
+void spatial_testdata_evs_by_time(const spatial_testdata_ev_t *events, size_t n, size_t *order)
+{
+    s_key_t *keys = calloc(n ? n : 1, sizeof *keys);
+    assert_non_null(keys);
+    for (size_t i = 0; i < n; i++) {
+        keys[i].occurred = events[i].occurred;
+        memcpy(keys[i].id, events[i].id.bytes, WF_UUID_LEN);
+        keys[i].index = i;
+    }
+    s_sort(keys, n, order);
 }
 
 /* ---- synthetic events ------------------------------------------------------------------- */

@@ -1,9 +1,10 @@
 /* spatial_testdata.h — inputs for spatial's unit tests: real Chicago rows and synthetic events.
  *
- * Real rows: the Chicago 2014 portal export. Rows are read with libcsv and turned into what
- * wf-ingest would make of them: event id from (agency "CPD", ID, Updated On), UTC times from
- * Chicago local time, WGS84 location. Kinds: "burglary.residential" for burglaries at residences
- * and apartments, "burglary.other" for other burglaries, "other" for the rest.
+ * Real rows: the Chicago 2014 portal export (the shared plain copy, or the repository's .xz). Rows
+ * are read with libcsv and turned into what wf-ingest would make of them: event id from (agency
+ * "CPD", ID, Updated On), UTC times from Chicago local time, WGS84 location. Kinds:
+ * "burglary.residential" for burglaries at residences and apartments, "burglary.other" for other
+ * burglaries, "other" for the rest.
  *
  * Synthetic events: placed by bearing and distance from a point in Chicago on the detector's own
  * sphere, so "399 m" is 399 m as the detector measures it, with a deterministic random source.
@@ -43,6 +44,14 @@ int64_t spatial_testdata_chicago_time(const char *text);
 
 /* The detector's view of row (pointers into row). */
 void spatial_testdata_event(const spatial_testdata_row_t *row, spatial_nearrepeat_event_t *event);
+
+/* True when a comes before b in the detector's pair order: occurrence time, then event id. */
+bool spatial_testdata_row_before(const spatial_testdata_row_t *a, const spatial_testdata_row_t *b);
+
+/* Fills order[0..n) with the row indices by occurrence time; equal times by event id when by_id
+ * (the detector's order), else by file position (what wf-ingest --order time does). */
+void spatial_testdata_rows_by_time(const spatial_testdata_row_t *rows, size_t n, bool by_id,
+                                   size_t *order);
 
 /* ---- synthetic events ---- */
 
@@ -85,6 +94,12 @@ spatial_nearrepeat_outcome_t spatial_testdata_add(spatial_nearrepeat_t *detector
                                                   spatial_nearrepeat_result_t *result);
 
 spatial_nearrepeat_stats_t spatial_testdata_stats(const spatial_nearrepeat_t *detector);
+
+/* True when a comes before b in the detector's pair order: occurrence time, then event id. */
+bool spatial_testdata_ev_before(const spatial_testdata_ev_t *a, const spatial_testdata_ev_t *b);
+
+/* Fills order[0..n) with the indices of events in the detector's pair order. */
+void spatial_testdata_evs_by_time(const spatial_testdata_ev_t *events, size_t n, size_t *order);
 
 /* True when match names e. */
 bool spatial_testdata_is(const spatial_nearrepeat_match_t *match, const spatial_testdata_ev_t *e);

@@ -2,8 +2,10 @@
  *
  * Reads as the detector's usage example: configure, add events one by one, read each result.
  * Distances are built on the same sphere the detector measures on (destination-point formula),
- * so 399 m and 401 m mean exactly that. The last test runs the real Chicago 2014 export and
- * checks the streamed pairs against a brute-force recomputation.
+ * so 399 m and 401 m mean exactly that. A pair is reported by its later event when the earlier
+ * one arrived first, and counted as late otherwise; the order tests check exactly that against
+ * brute force for many arrival orders. The real Chicago 2014 export has its own file,
+ * test_nearrepeat_chicago.c.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -67,20 +69,62 @@ static void test_time_boundary(void **state)
     const struct {
         int64_t dt;
         bool related;
-    } cases[] = {{14 * DAY, true},  {14 * DAY + SEC, false},  {14 * DAY - SEC, true},
-                 {-14 * DAY, true}, {-14 * DAY - SEC, false}, {0, true}};
+    } cases[] = {{14 * DAY, true}, {14 * DAY + SEC, false}, {14 * DAY - SEC, true}, {SEC, true}};
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
         spatial_nearrepeat_t *nr = spatial_testdata_detector(NULL, 0, 1000000);
         spatial_nearrepeat_result_t r;
         spatial_testdata_ev_t a = spatial_testdata_ev_at("1", 0, 0, T0);
         spatial_testdata_ev_t b = spatial_testdata_ev_at("2", 90, 100, T0 + cases[c].dt);
         spatial_testdata_add(nr, &a, &r);
-        spatial_testdata_add(nr, &b, &r);
+        spatial_testdata_add(nr, &b, &r); /* the later one arrives second: it reports the pair */
         assert_int_equal(r.related_count, cases[c].related ? 1 : 0);
         if (cases[c].related)
             assert_int_equal(r.related[0].dt_s, cases[c].dt / SEC);
+        assert_int_equal(spatial_testdata_stats(nr).late_pairs, 0);
+        spatial_nearrepeat_destroy(&nr);
+
+        /* The later one first: the earlier one, arriving second, is not related to it … */
+        nr = spatial_testdata_detector(NULL, 0, 1000000);
+        spatial_testdata_add(nr, &b, &r);
+        assert_int_equal(spatial_testdata_add(nr, &a, &r), SPATIAL_NEARREPEAT_STORED);
+        assert_int_equal(r.related_count, 0);
+        /* … the pair is counted as late, within the same D and T */
+        assert_int_equal(spatial_testdata_stats(nr).late_pairs, cases[c].related ? 1 : 0);
         spatial_nearrepeat_destroy(&nr);
     }
+}
+
+/* Equal occurrence times: the event with the smaller id counts as the earlier one, whichever
+ * arrives first, so the pair has one later event and one possible signal. */
+static void test_equal_times_tie_break(void **state)
+{
+    (void)state;
+    spatial_testdata_ev_t a = spatial_testdata_ev_at("1", 0, 0, T0);
+    spatial_testdata_ev_t b = spatial_testdata_ev_at("2", 90, 100, T0);
+    bool a_first = memcmp(a.id.bytes, b.id.bytes, WF_UUID_LEN) < 0;
+    const spatial_testdata_ev_t *early = a_first ? &a : &b, *late = a_first ? &b : &a;
+    spatial_nearrepeat_t *nr = spatial_testdata_detector(NULL, 0, 1000000);
+    spatial_nearrepeat_result_t r;
+    spatial_testdata_add(nr, early, &r);
+    assert_int_equal(r.related_count, 0);
+    spatial_testdata_add(nr, late, &r);
+    assert_int_equal(r.related_count, 1);
+    assert_true(spatial_testdata_is(&r.related[0], early));
+    assert_int_equal(r.related[0].dt_s, 0);
+    assert_int_equal(spatial_testdata_stats(nr).late_pairs, 0);
+    spatial_nearrepeat_destroy(&nr);
+
+    nr = spatial_testdata_detector(NULL, 0, 1000000);
+    spatial_testdata_add(nr, late, &r);
+    spatial_testdata_add(nr, early, &r);
+    assert_int_equal(r.related_count, 0);
+    assert_int_equal(spatial_testdata_stats(nr).late_pairs, 1);
+    /* a re-delivery of the later one now finds the earlier one (same signal id as ever) */
+    assert_int_equal(spatial_testdata_add(nr, late, &r), SPATIAL_NEARREPEAT_DUPLICATE);
+    assert_int_equal(r.related_count, 1);
+    assert_true(spatial_testdata_is(&r.related[0], early));
+    assert_int_equal(spatial_testdata_stats(nr).late_pairs, 1);
+    spatial_nearrepeat_destroy(&nr);
 }
 
 static void test_kinds_never_mix(void **state)
@@ -134,11 +178,19 @@ static void test_revisions_never_pair(void **state)
     assert_true(spatial_testdata_is(&r.related[0], &a2)); /* the newer revision, 20 m away */
     assert_true(fabs(r.related[0].distance_m - 20) < 1e-3);
 
-    /* The older revision arriving again is stale: checked, never held, never paired with a2. */
+    /* The older revision arriving again is stale: checked, never held, never paired with a2;
+     * b is later, and a stale revision's pairs are its held revision's: not even late. */
     assert_int_equal(spatial_testdata_add(nr, &a1, &r), SPATIAL_NEARREPEAT_STALE);
+    assert_int_equal(r.related_count, 0);
+    assert_int_equal(spatial_testdata_stats(nr).late_pairs, 0);
+    assert_int_equal(spatial_testdata_stats(nr).held, 2);
+    spatial_testdata_ev_t a0 = spatial_testdata_ev_at("100", 0, 50, T0 + 2 * DAY);
+    wf_id_event(&a0.id, "CPD", "100", "0"); /* an older revision, after b: related to b */
+    a0.reported = T0;
+    assert_int_equal(spatial_testdata_add(nr, &a0, &r), SPATIAL_NEARREPEAT_STALE);
     assert_int_equal(r.related_count, 1);
     assert_true(spatial_testdata_is(&r.related[0], &b));
-    assert_int_equal(spatial_testdata_stats(nr).held, 2);
+    assert_int_equal(r.related[0].dt_s, 86400);
 
     /* A newer revision that is no longer a residential burglary withdraws the held one. */
     spatial_testdata_ev_t a3 = spatial_testdata_ev_at("100", 0, 50, T0);
@@ -147,7 +199,7 @@ static void test_revisions_never_pair(void **state)
     a3.reported = T0 + 7200 * SEC;
     assert_int_equal(spatial_testdata_add(nr, &a3, &r), SPATIAL_NEARREPEAT_IGNORED);
     assert_int_equal(spatial_testdata_stats(nr).held, 1);
-    spatial_testdata_ev_t c = spatial_testdata_ev_at("300", 0, 60, T0 + DAY);
+    spatial_testdata_ev_t c = spatial_testdata_ev_at("300", 0, 60, T0 + DAY + 3600 * SEC);
     spatial_testdata_add(nr, &c, &r);
     assert_int_equal(r.related_count, 1);
     assert_true(spatial_testdata_is(&r.related[0], &b));
@@ -168,8 +220,8 @@ static void test_duplicate_delivery(void **state)
     assert_int_equal(r.related_count, 1); /* a only: never itself */
     assert_true(spatial_testdata_is(&r.related[0], &a));
     assert_int_equal(spatial_testdata_add(nr, &a, &r), SPATIAL_NEARREPEAT_DUPLICATE);
-    assert_int_equal(r.related_count, 1);
-    assert_true(spatial_testdata_is(&r.related[0], &b));
+    assert_int_equal(r.related_count, 0); /* b is later: b reported the pair */
+    assert_int_equal(spatial_testdata_stats(nr).late_pairs, 0);
     assert_int_equal(spatial_testdata_stats(nr).held, 2);
     assert_int_equal(spatial_testdata_stats(nr).duplicates, 2);
     spatial_testdata_add(nr, &c, &r);
@@ -207,17 +259,25 @@ static void test_out_of_order_arrival(void **state)
     spatial_testdata_ev_t mid3 = spatial_testdata_ev_at("3", 0, 30, T0 + 3 * DAY);
     spatial_testdata_add(nr, &late5, &r);
     assert_int_equal(r.related_count, 0);
-    spatial_testdata_add(nr, &early1, &r);
-    assert_int_equal(r.related_count, 1);
-    assert_int_equal(r.related[0].dt_s, -4 * 86400);
+    /* reported late: it does not retroactively make late5 a near repeat */
+    assert_int_equal(spatial_testdata_add(nr, &early1, &r), SPATIAL_NEARREPEAT_STORED);
+    assert_int_equal(r.related_count, 0);
+    assert_int_equal(spatial_testdata_stats(nr).late_pairs, 1);
     assert_int_equal(spatial_testdata_add(nr, &mid3, &r), SPATIAL_NEARREPEAT_STORED);
-    assert_int_equal(r.related_count, 2);
-    assert_true(spatial_testdata_is(&r.related[0], &late5)); /* 30 m, nearest first */
-    assert_int_equal(r.related[0].dt_s, -2 * 86400);
-    assert_true(spatial_testdata_is(&r.related[1], &early1)); /* 70 m */
-    assert_int_equal(r.related[1].dt_s, 2 * 86400);
-    assert_true(r.related[0].distance_m < r.related[1].distance_m);
+    assert_int_equal(r.related_count, 1); /* early1, 70 m, two days before */
+    assert_true(spatial_testdata_is(&r.related[0], &early1));
+    assert_int_equal(r.related[0].dt_s, 2 * 86400);
+    assert_int_equal(spatial_testdata_stats(nr).late_pairs, 2); /* and late5 after it */
     assert_int_equal(spatial_nearrepeat_watermark(nr), T0 + 5 * DAY);
+    /* A re-delivery of late5 is checked again: now it finds both, nearest first. This is the
+     * one way a replay of a disordered stream adds a signal (documented in the header). */
+    assert_int_equal(spatial_testdata_add(nr, &late5, &r), SPATIAL_NEARREPEAT_DUPLICATE);
+    assert_int_equal(r.related_count, 2);
+    assert_true(spatial_testdata_is(&r.related[0], &mid3)); /* 30 m */
+    assert_int_equal(r.related[0].dt_s, 2 * 86400);
+    assert_true(spatial_testdata_is(&r.related[1], &early1)); /* 100 m */
+    assert_int_equal(r.related[1].dt_s, 4 * 86400);
+    assert_int_equal(spatial_testdata_stats(nr).late_pairs, 2);
     spatial_nearrepeat_destroy(&nr);
 }
 
@@ -239,38 +299,57 @@ static size_t s_index_of(const spatial_testdata_ev_t *events, size_t n, const ui
     return 0;
 }
 
-/* Feeds events in order[] and checks that every brute-force pair is reported exactly once.
- * Returns the detector's counters at the end. */
-static spatial_nearrepeat_stats_t s_check_order(const spatial_testdata_ev_t *events,
-                                                const size_t *order, size_t n)
+typedef struct {
+    size_t pairs;    /* brute-force near-repeat pairs */
+    size_t reported; /* pairs reported by their later event */
+    spatial_nearrepeat_stats_t stats;
+} s_run_t;
+
+/* Feeds events in order[] (nothing may leave the window) and checks that each brute-force pair
+ * (E earlier, L later) is reported exactly once, by L, when E arrived before L, and is counted
+ * in late_pairs when L arrived first. */
+static s_run_t s_check_order(const spatial_testdata_ev_t *events, const size_t *order, size_t n)
 {
     const char *kinds[] = {"burglary.residential", "burglary.commercial"};
     spatial_nearrepeat_t *nr = spatial_testdata_detector(kinds, 2, 1000000);
-    unsigned char *seen = calloc(n * n, 1);
+    unsigned char *seen = calloc(n * n, 1); /* seen[L * n + E] */
+    size_t *pos = calloc(n, sizeof *pos);
     assert_non_null(seen);
+    assert_non_null(pos);
     spatial_nearrepeat_result_t r;
     for (size_t k = 0; k < n; k++) {
         size_t i = order[k];
+        pos[i] = k;
         assert_int_equal(spatial_testdata_add(nr, &events[i], &r), SPATIAL_NEARREPEAT_STORED);
         for (size_t m = 0; m < r.related_count; m++) {
             size_t j = s_index_of(events, n, r.related[m].event_id);
             assert_true(s_related(&events[i], &events[j]));
+            assert_true(spatial_testdata_ev_before(&events[j], &events[i]));
+            assert_int_equal(r.related[m].dt_s, (events[i].occurred - events[j].occurred) / SEC);
             if (m > 0)
                 assert_true(r.related[m - 1].distance_m <= r.related[m].distance_m);
-            seen[i < j ? i * n + j : j * n + i]++;
+            seen[i * n + j]++;
         }
     }
-    size_t pairs = 0;
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = i + 1; j < n; j++) {
-            assert_int_equal(seen[i * n + j], s_related(&events[i], &events[j]) ? 1 : 0);
-            pairs += seen[i * n + j];
+    s_run_t run = {0};
+    size_t late = 0;
+    for (size_t l = 0; l < n; l++)
+        for (size_t e = 0; e < n; e++) {
+            bool pair = e != l && s_related(&events[l], &events[e]) &&
+                        spatial_testdata_ev_before(&events[e], &events[l]);
+            assert_int_equal(seen[l * n + e], pair && pos[e] < pos[l] ? 1 : 0);
+            run.pairs += pair;
+            run.reported += seen[l * n + e];
+            late += pair && pos[l] < pos[e];
         }
-    assert_true(pairs > 50); /* the scenario must actually contain near repeats */
+    run.stats = spatial_testdata_stats(nr);
+    assert_int_equal(run.stats.late_pairs, late);
+    assert_int_equal(run.reported + late, run.pairs);
+    assert_true(run.pairs > 50); /* the scenario must actually contain near repeats */
     free(seen);
-    spatial_nearrepeat_stats_t stats = spatial_testdata_stats(nr);
+    free(pos);
     spatial_nearrepeat_destroy(&nr);
-    return stats;
+    return run;
 }
 
 static void test_any_order_matches_brute_force(void **state)
@@ -287,24 +366,33 @@ static void test_any_order_matches_brute_force(void **state)
         double lon, lat;
         spatial_testdata_move(LON0, LAT0, spatial_testdata_uniform() * 360,
                               sqrt(spatial_testdata_uniform()) * 2500, &lon, &lat);
-        /* 16 days < T + lateness: nothing is evicted, so every order must give every pair */
+        /* 16 days < T + lateness: nothing is evicted, whatever the order. Whole hours, so that
+         * equal times (the id tie-break) occur. */
         events[i] = spatial_testdata_ev(
             record, "1",
             spatial_testdata_rand() % 3 ? "burglary.residential" : "burglary.commercial", lon, lat,
-            T0 + (int64_t)(spatial_testdata_uniform() * 16 * DAY));
-        order[i] = i; /* generation order: random in time already */
+            T0 + (int64_t)(spatial_testdata_uniform() * 16 * 24) * 3600 * SEC);
     }
-    s_check_order(events, order, N);
-    for (size_t i = 0; i < N; i++) /* reverse */
-        order[i] = N - 1 - i;
-    s_check_order(events, order, N);
-    for (int round = 0; round < 3; round++) { /* random permutations */
+    spatial_testdata_evs_by_time(events, N, order); /* in time: every pair, none late */
+    s_run_t run = s_check_order(events, order, N);
+    assert_int_equal(run.reported, run.pairs);
+    assert_int_equal(run.stats.late_pairs, 0);
+    for (size_t i = 0; i < N / 2; i++) { /* newest first: no pair at all, every one late */
+        size_t t = order[i];
+        order[i] = order[N - 1 - i];
+        order[N - 1 - i] = t;
+    }
+    run = s_check_order(events, order, N);
+    assert_int_equal(run.reported, 0);
+    assert_int_equal(run.stats.late_pairs, run.pairs);
+    for (int round = 0; round < 3; round++) { /* random permutations: some of each */
         for (size_t i = N - 1; i > 0; i--) {
             size_t j = spatial_testdata_rand() % (i + 1), t = order[i];
             order[i] = order[j];
             order[j] = t;
         }
-        s_check_order(events, order, N);
+        run = s_check_order(events, order, N);
+        assert_true(run.reported > run.pairs / 4 && run.stats.late_pairs > run.pairs / 4);
     }
     free(events);
     free(order);
@@ -316,7 +404,8 @@ static int s_cmp_key(const void *a, const void *b)
     return x[0] < y[0] ? -1 : x[0] > y[0];
 }
 
-/* Arrival disorder within the lateness: eviction runs, yet no pair is lost. */
+/* Arrival disorder within the lateness: eviction runs, yet every pair is either reported by its
+ * later event or counted late, none lost to the window. */
 static void test_bounded_disorder_loses_nothing(void **state)
 {
     (void)state;
@@ -342,10 +431,12 @@ static void test_bounded_disorder_loses_nothing(void **state)
     qsort(keys, N, sizeof *keys, s_cmp_key);
     for (size_t i = 0; i < N; i++)
         order[i] = (size_t)keys[i][1];
-    spatial_nearrepeat_stats_t stats = s_check_order(events, order, N);
-    assert_true(stats.evicted > N / 2); /* the window really moved */
-    assert_int_equal(stats.late, 0);
-    assert_int_equal(stats.evicted + stats.held, N);
+    s_run_t run = s_check_order(events, order, N);
+    assert_true(run.stats.evicted > N / 2); /* the window really moved */
+    assert_int_equal(run.stats.late, 0);
+    assert_int_equal(run.stats.evicted + run.stats.held, N);
+    /* up to two days of disorder against a 14-day window: most pairs arrive in order */
+    assert_true(run.stats.late_pairs > 0 && run.reported > 4 * run.stats.late_pairs);
     free(events);
     free(keys);
     free(order);
@@ -370,6 +461,8 @@ static void test_future_and_unusable_events(void **state)
     typo.arrived = T0 - 3 * DAY;
     assert_int_equal(spatial_testdata_add(nr, &typo, &r), SPATIAL_NEARREPEAT_FUTURE);
     assert_int_equal(r.related_count, 1); /* but it is checked */
+    assert_true(spatial_testdata_is(&r.related[0], &a));
+    assert_int_equal(r.related[0].dt_s, 2 * 86400);
     assert_int_equal(spatial_nearrepeat_watermark(nr), T0);
 
     spatial_testdata_ev_t bad[4];
@@ -454,85 +547,12 @@ static void test_new_rejects_bad_config(void **state)
     assert_null(spatial_nearrepeat_new(&bad));
 }
 
-/* ---- the real Chicago 2014 export ------------------------------------------------------- */
-
-static size_t s_row_of(const spatial_testdata_row_t *rows, size_t n, const uint8_t *id)
-{
-    for (size_t i = 0; i < n; i++)
-        if (memcmp(rows[i].event_id.bytes, id, WF_UUID_LEN) == 0)
-            return i;
-    fail_msg("related id is no row of the file");
-    return 0;
-}
-
-static bool s_rows_related(const spatial_testdata_row_t *a, const spatial_testdata_row_t *b)
-{
-    int64_t dt = a->occurred_us - b->occurred_us;
-    return strcmp(a->kind, "burglary.residential") == 0 && strcmp(b->kind, a->kind) == 0 &&
-           a->has_location && b->has_location && strcmp(a->record_id, b->record_id) != 0 &&
-           dt <= 14 * DAY && dt >= -14 * DAY &&
-           spatial_geo_distance_m(a->lon, a->lat, b->lon, b->lat) <= 400;
-}
-
-static void test_chicago_2014_burglaries(void **state)
-{
-    (void)state;
-    char path[512];
-    if (!spatial_testdata_find(path, sizeof path)) {
-        print_message("crimes_2014-03_portal_export.csv not found: skipped\n");
-        skip();
-    }
-    spatial_testdata_row_t *rows = NULL;
-    long loaded = spatial_testdata_load(path, &rows);
-    assert_int_equal(loaded, 6957);
-    size_t n = (size_t)loaded, residential = 0, signals = 0, reported = 0;
-    unsigned char *seen = calloc(n * n, 1);
-    assert_non_null(seen);
-    spatial_nearrepeat_t *nr = spatial_testdata_detector(NULL, 0, 1000000);
-    spatial_nearrepeat_result_t r;
-    for (size_t i = 0; i < n; i++) { /* file order: newest first, as the portal exports */
-        spatial_nearrepeat_event_t event;
-        spatial_testdata_event(&rows[i], &event);
-        assert_int_equal(spatial_nearrepeat_add(nr, &event, &r), 0);
-        residential += r.outcome != SPATIAL_NEARREPEAT_IGNORED;
-        signals += r.related_count > 0;
-        for (size_t m = 0; m < r.related_count; m++) {
-            size_t j = s_row_of(rows, n, r.related[m].event_id);
-            /* recomputed from the file, not taken from the detector */
-            int64_t dt = rows[i].occurred_us - rows[j].occurred_us;
-            double d = spatial_geo_distance_m(rows[i].lon, rows[i].lat, rows[j].lon, rows[j].lat);
-            assert_true(d <= 400.0);
-            assert_true(dt <= 14 * DAY && dt >= -14 * DAY);
-            assert_true(fabs(d - r.related[m].distance_m) < 1e-6);
-            assert_int_equal(r.related[m].dt_s, dt / SEC);
-            seen[i < j ? i * n + j : j * n + i]++;
-            reported++;
-        }
-    }
-    size_t pairs = 0;
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = i + 1; j < n; j++) {
-            assert_int_equal(seen[i * n + j], s_rows_related(&rows[i], &rows[j]) ? 1 : 0);
-            pairs += seen[i * n + j];
-        }
-    spatial_nearrepeat_stats_t stats = spatial_testdata_stats(nr);
-    print_message("Chicago 2014-03: %zu residential burglaries (%llu located), %zu near-repeat "
-                  "signals, %zu pairs\n",
-                  residential, (unsigned long long)stats.held, signals, pairs);
-    assert_int_equal(residential, 361); /* RESIDENCE, APARTMENT, RESIDENCE-GARAGE, PORCH */
-    assert_int_equal(stats.held + stats.unusable, residential);
-    assert_int_equal(reported, pairs);
-    assert_true(signals >= 20 && signals <= residential / 2);
-    free(seen);
-    free(rows);
-    spatial_nearrepeat_destroy(&nr);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_distance_boundary),
         cmocka_unit_test(test_time_boundary),
+        cmocka_unit_test(test_equal_times_tie_break),
         cmocka_unit_test(test_kinds_never_mix),
         cmocka_unit_test(test_revisions_never_pair),
         cmocka_unit_test(test_duplicate_delivery),
@@ -543,7 +563,6 @@ int main(void)
         cmocka_unit_test(test_future_and_unusable_events),
         cmocka_unit_test(test_antimeridian_and_pole),
         cmocka_unit_test(test_new_rejects_bad_config),
-        cmocka_unit_test(test_chicago_2014_burglaries),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,7 +3,8 @@
  * The input is a real 2014 burglary (CPD ID 9532327, beat 0725, district 007) as wf-enrich
  * would publish it; the signal must carry the deterministic id, the capped nearest-first list,
  * the full related count, the hotspot cell and the partition key, and survive a protobuf round
- * trip.
+ * trip. A real pair of 2014 burglaries through the detector shows that a signal is about the
+ * later event of a pair and lists the earlier one.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -58,6 +59,21 @@ static void s_input(s_input_t *in)
     in->enriched.district = "007";
     in->enriched.beat = "0725";
     in->enriched.area_method = WF__AREA_METHOD__POINT_IN_POLYGON;
+}
+
+/* Another real 2014 burglary as wf-enrich would publish it (same beat as given). */
+static void s_burglary(s_input_t *in, const char *record, const char *revision, int64_t occurred_s,
+                       double lon, double lat, const char *beat)
+{
+    s_input(in);
+    wf_id_event(&in->id, "CPD", record, revision);
+    in->event.source_record_id = (char *)record;
+    in->event.revision = (char *)revision;
+    in->event.occurred_at_us = occurred_s * WF_US_PER_SEC;
+    in->location.lon = lon;
+    in->location.lat = lat;
+    in->enriched.district = "015";
+    in->enriched.beat = (char *)beat;
 }
 
 static spatial_signal_t *s_new(size_t max_related)
@@ -174,6 +190,62 @@ static void test_build(void **state)
     assert_null(builder);
 }
 
+/* A real near-repeat pair from the 2014 export, 202 m and 7 d 5.5 h apart in beat 1522. In time
+ * order the later burglary's signal lists the earlier one; the other way round there is no
+ * signal at all (a late-reported earlier burglary does not signal the later one), only a late
+ * pair in the detector's counters. */
+static void test_signal_is_about_the_later_event(void **state)
+{
+    (void)state;
+    s_input_t later, earlier;
+    s_burglary(&later, "9531702", "04/09/2014 12:42:18 AM", 1394852400, -87.76228339796081,
+               41.87555340742051, "1522");
+    s_burglary(&earlier, "9526022", "04/09/2014 12:42:18 AM", 1394227800, -87.76195431880937,
+               41.873748796203245, "1522");
+    const char *kinds[] = {"burglary.residential"};
+    spatial_nearrepeat_config_t config = {
+        kinds, 1, 400, 14 * WF_US_PER_DAY, 3 * WF_US_PER_DAY, 1000, WF_US_PER_DAY};
+    spatial_signal_t *builder = s_new(16);
+    for (int reverse = 0; reverse < 2; reverse++) {
+        spatial_nearrepeat_t *nr = spatial_nearrepeat_new(&config);
+        assert_non_null(nr);
+        const s_input_t *arrivals[] = {reverse ? &later : &earlier, reverse ? &earlier : &later};
+        size_t related[2];
+        spatial_nearrepeat_result_t result;
+        for (int i = 0; i < 2; i++) {
+            spatial_nearrepeat_event_t event;
+            const char *code, *field;
+            assert_int_equal(
+                spatial_signal_read_event(&arrivals[i]->enriched, 0, &event, &code, &field), 0);
+            assert_int_equal(spatial_nearrepeat_add(nr, &event, &result), 0);
+            related[i] = result.related_count;
+        }
+        spatial_nearrepeat_stats_t stats;
+        spatial_nearrepeat_stats(nr, &stats);
+        assert_int_equal(related[0], 0);
+        assert_int_equal(related[1], reverse ? 0 : 1);
+        assert_int_equal(stats.late_pairs, reverse ? 1 : 0);
+        if (!reverse) {
+            Wf__SpatialSignal *signal = spatial_signal_build(builder, &later.enriched, &result);
+            char text[WF_UUID_STR_LEN];
+            const char *parts[] = {"near_repeat", wf_uuid_format(later.id.bytes, text)};
+            wf_uuid_t expected;
+            wf_id_derive(&expected, "signal", parts, 2);
+            assert_memory_equal(signal->signal_id.data, expected.bytes, WF_UUID_LEN);
+            assert_memory_equal(signal->event_id.data, later.id.bytes, WF_UUID_LEN);
+            assert_int_equal(signal->occurred_at_us, INT64_C(1394852400) * WF_US_PER_SEC);
+            assert_int_equal(signal->n_related, 1);
+            assert_memory_equal(signal->related[0]->event_id.data, earlier.id.bytes, WF_UUID_LEN);
+            assert_int_equal(signal->related[0]->dt_s, 624600); /* 7 d 5.5 h, across DST */
+            assert_true(signal->related[0]->distance_m > 202 &&
+                        signal->related[0]->distance_m < 203);
+            assert_string_equal(signal->beat, "1522");
+        }
+        spatial_nearrepeat_destroy(&nr);
+    }
+    spatial_signal_destroy(&builder);
+}
+
 static void test_round_trip(void **state)
 {
     (void)state;
@@ -219,6 +291,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_read_event),
         cmocka_unit_test(test_build),
+        cmocka_unit_test(test_signal_is_about_the_later_event),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_new_rejects_bad_config),
     };

@@ -190,11 +190,15 @@ static void test_eviction_by_event_time(void **state)
     assert_int_equal(r.related_count, 0); /* a is gone */
     spatial_testdata_ev_t late = spatial_testdata_ev_at("5", 0, 0, T0);
     assert_int_equal(spatial_testdata_add(nr, &late, &r), SPATIAL_NEARREPEAT_LATE);
-    assert_int_equal(r.related_count, 1); /* checked against what is held … */
-    assert_true(spatial_testdata_is(&r.related[0], &g));
-    assert_int_equal(r.related[0].dt_s, -86400);
+    assert_int_equal(r.related_count, 0); /* checked against what is held: g is later … */
+    assert_int_equal(spatial_testdata_stats(nr).late_pairs, 1); /* … so the pair is late */
     assert_int_equal(spatial_testdata_stats(nr).late, 1);
-    assert_int_equal(spatial_testdata_stats(nr).held, 3); /* … but not stored */
+    assert_int_equal(spatial_testdata_stats(nr).held, 3); /* and it is not stored */
+    /* also too old, arriving after late: never related to it, which was not held */
+    spatial_testdata_ev_t late2 = spatial_testdata_ev_at("7", 0, 20, T0 - 3600 * SEC);
+    assert_int_equal(spatial_testdata_add(nr, &late2, &r), SPATIAL_NEARREPEAT_LATE);
+    assert_int_equal(r.related_count, 0);
+    assert_int_equal(spatial_testdata_stats(nr).late_pairs, 2); /* g again */
     spatial_testdata_ev_t h = spatial_testdata_ev_at("6", 0, 5, T0 + DAY + 3600 * SEC);
     spatial_testdata_add(nr, &h, &r);
     assert_int_equal(r.related_count, 1);
@@ -220,22 +224,25 @@ static void test_million_events_stay_bounded(void **state)
             T0 + (int64_t)i * step - (int64_t)(spatial_testdata_uniform() * DAY));
         assert_int_equal(spatial_testdata_add(nr, &e, &r), SPATIAL_NEARREPEAT_STORED);
         signals += r.related_count > 0;
+        for (size_t m = 0; m < r.related_count; m++)
+            assert_true(r.related[m].dt_s >= 0); /* only earlier events are listed */
         uint64_t held = spatial_testdata_stats(nr).held;
         peak = held > peak ? held : peak;
     }
     spatial_nearrepeat_stats_t stats = spatial_testdata_stats(nr);
     double per_day = (double)N / 365;
     print_message("1M events over a year: held %llu (peak %llu), evicted %llu, %llu signals, "
-                  "%.1f MiB\n",
+                  "%llu late pairs, %.1f MiB\n",
                   (unsigned long long)stats.held, (unsigned long long)peak,
                   (unsigned long long)stats.evicted, (unsigned long long)signals,
-                  (double)stats.bytes / 1048576);
+                  (unsigned long long)stats.late_pairs, (double)stats.bytes / 1048576);
     /* T + lateness = 17 days, plus up to one day of disorder */
     assert_true(peak <= (uint64_t)(18 * per_day) + 100);
     assert_true(stats.held >= (uint64_t)(16 * per_day));
     assert_int_equal(stats.evicted + stats.held, N);
     assert_int_equal(stats.evicted_cap, 0);
     assert_true(signals > N / 2);
+    assert_true(stats.late_pairs > 0); /* a day of disorder costs some pairs */
     /* Memory follows the window: a year held would take 1M × 88-byte entries alone (84 MiB). */
     assert_true(stats.bytes < 16u * 1048576);
     spatial_nearrepeat_destroy(&nr);
@@ -264,10 +271,12 @@ static void test_cap_evicts_oldest(void **state)
     spatial_testdata_add(nr, &at60, &r);
     assert_int_equal(r.related_count, 1);
     assert_int_equal(spatial_testdata_stats(nr).evicted_cap, 52);
-    /* Older than everything held while full: checked, counted, not held. */
+    /* Older than everything held while full: checked, counted, not held; event 60 and x60 are
+     * later, so the two pairs are late. */
     spatial_testdata_ev_t old = spatial_testdata_ev_at("old", 90, 60000, T0 + 10 * 3600 * SEC);
     assert_int_equal(spatial_testdata_add(nr, &old, &r), SPATIAL_NEARREPEAT_CAPPED);
-    assert_int_equal(r.related_count, 2); /* event 60 and x60 */
+    assert_int_equal(r.related_count, 0);
+    assert_int_equal(spatial_testdata_stats(nr).late_pairs, 2);
     assert_int_equal(spatial_testdata_stats(nr).evicted_cap, 53);
     assert_int_equal(spatial_testdata_stats(nr).held, 100);
     spatial_nearrepeat_destroy(&nr);
