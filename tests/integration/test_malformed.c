@@ -21,7 +21,7 @@
 
 #define PORTAL WF_SOURCE_DIR "/deploy/profiles/chicago-portal-export.yaml"
 #define NDJSON WF_SOURCE_DIR "/deploy/profiles/chicago-socrata-ndjson.yaml"
-#define DATA WF_SOURCE_DIR "/tests/data/"
+#define DATA   WF_SOURCE_DIR "/tests/data/"
 
 typedef struct {
     const char *position; /* file:line */
@@ -192,8 +192,7 @@ static int s_teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_malformed_input_is_dead_lettered, s_setup,
-                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_malformed_input_is_dead_lettered, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
