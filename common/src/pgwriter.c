@@ -379,7 +379,9 @@ static s_outcome_t s_fail(wf_pgwriter_t *self, PGresult *res, const char *step,
         return S_FAILED;
     }
     PQclear(PQexec(self->conn, "ROLLBACK"));
-    bool data = state && (strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0);
+    /* state pointed into res, which is freed: classify by the copy */
+    const char *copied = failure->sqlstate;
+    bool data = strncmp(copied, "22", 2) == 0 || strncmp(copied, "23", 2) == 0;
     return data ? S_DATA_ERROR : S_FAILED;
 }
 

@@ -1,7 +1,9 @@
 /* test_transport_zmq.c — the ZeroMQ back end between real processes on real ipc sockets.
  *
- * The producer always runs in a forked child so that backpressure (a blocked publish) is real
- * and the consumer side is exercised exactly as a service uses it.
+ * The producer always runs in a child process so that backpressure (a blocked publish) is real
+ * and the consumer side is exercised exactly as a service uses it. Children re-execute this
+ * binary rather than run on after fork(): the parent has ZeroMQ threads, and a forked copy of
+ * a threaded process may inherit a lock held by one of them (under ASan, the allocator's).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -82,6 +84,36 @@ static void s_publish(const char *topic, int first, int last, int progress_fd, i
     _exit(rc == 0 ? 0 : 5);
 }
 
+/* Starts this binary again as a publisher child (see s_publish); returns its pid. */
+static pid_t s_spawn_publisher(const char *topic, int first, int last, int progress_fd,
+                               int pause_after, int go_fd)
+{
+    char args[5][16];
+    snprintf(args[0], sizeof args[0], "%d", first);
+    snprintf(args[1], sizeof args[1], "%d", last);
+    snprintf(args[2], sizeof args[2], "%d", progress_fd);
+    snprintf(args[3], sizeof args[3], "%d", pause_after);
+    snprintf(args[4], sizeof args[4], "%d", go_fd);
+    char *argv[] = {"test_common_transport_zmq",
+                    "--child",
+                    "publish",
+                    s_dir,
+                    (char *)topic,
+                    args[0],
+                    args[1],
+                    args[2],
+                    args[3],
+                    args[4],
+                    NULL};
+    pid_t child = fork();
+    if (child == 0) {
+        execv("/proc/self/exe", argv);
+        _exit(127);
+    }
+    assert_true(child > 0);
+    return child;
+}
+
 /* Receives until want envelopes arrived (or once, when want is 0); checks order and contents;
  * acknowledges each batch when ack is set, as a service does after persisting. Returns the
  * count. */
@@ -138,9 +170,7 @@ static void test_fan_out_to_every_group_in_order(void **state)
     wf_transport_t *alert = s_transport(config, "alert", NULL);
     assert_int_equal(wf_transport_subscribe(spatial, "events.enriched"), 0);
     assert_int_equal(wf_transport_subscribe(alert, "events.enriched"), 0);
-    pid_t child = fork();
-    if (child == 0)
-        s_publish("events.enriched", 1, 5000, -1, 0, -1);
+    pid_t child = s_spawn_publisher("events.enriched", 1, 5000, -1, 0, -1);
     /* alternate so neither group's queue stays full and the producer keeps moving */
     int got_spatial = 0, got_alert = 0;
     int64_t deadline = wf_clock_mono_us() + 30 * WF_US_PER_SEC;
@@ -170,11 +200,7 @@ static void test_backpressure_blocks_instead_of_dropping(void **state)
     assert_int_equal(wf_transport_subscribe(enrich, "events.normalized"), 0);
     int progress[2];
     assert_int_equal(pipe(progress), 0);
-    pid_t child = fork();
-    if (child == 0) {
-        close(progress[0]);
-        s_publish("events.normalized", 1, 60000, progress[1], 0, -1);
-    }
+    pid_t child = s_spawn_publisher("events.normalized", 1, 60000, progress[1], 0, -1);
     close(progress[1]);
     wf_clock_sleep_us(1500 * 1000); /* the consumer reads nothing meanwhile */
     int status;
@@ -199,11 +225,7 @@ static void test_restarted_consumer_counts_the_gap(void **state)
     assert_int_equal(wf_transport_subscribe(enrich, "events.normalized"), 0);
     int go[2];
     assert_int_equal(pipe(go), 0);
-    pid_t child = fork();
-    if (child == 0) {
-        close(go[1]);
-        s_publish("events.normalized", 1, 200, -1, 100, go[0]);
-    }
+    pid_t child = s_spawn_publisher("events.normalized", 1, 200, -1, 100, go[0]);
     close(go[0]);
     /* one frame (batch_max = 64 envelopes) is processed and acknowledged */
     const wf_delivery_t *d;
@@ -269,10 +291,11 @@ static void test_second_consumer_of_a_group_is_refused(void **state)
     wf_config_t *config = s_config();
     wf_transport_t *a = s_transport(config, "enrich", NULL);
     assert_int_equal(wf_transport_subscribe(a, "events.normalized"), 0);
+    char *argv[] = {"test_common_transport_zmq", "--child", "second-consumer", s_dir, NULL};
     pid_t child = fork();
     if (child == 0) {
-        wf_transport_t *b = s_transport(config, "enrich", NULL);
-        _exit(wf_transport_subscribe(b, "events.normalized") == WF_EEXIST ? 0 : 1);
+        execv("/proc/self/exe", argv);
+        _exit(127);
     }
     int status;
     waitpid(child, &status, 0);
@@ -299,8 +322,27 @@ static int s_teardown(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
-int main(void)
+/* The child roles, run in a fresh image (see the comment at the top). */
+static int s_child(int argc, char **argv)
 {
+    if (argc < 4 || strlen(argv[3]) >= sizeof s_dir)
+        return 2;
+    strcpy(s_dir, argv[3]);
+    if (strcmp(argv[2], "publish") == 0 && argc == 10)
+        s_publish(argv[4], atoi(argv[5]), atoi(argv[6]), atoi(argv[7]), atoi(argv[8]),
+                  atoi(argv[9]));
+    if (strcmp(argv[2], "second-consumer") == 0) {
+        wf_config_t *config = s_config();
+        wf_transport_t *b = s_transport(config, "enrich", NULL);
+        _exit(wf_transport_subscribe(b, "events.normalized") == WF_EEXIST ? 0 : 1);
+    }
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "--child") == 0)
+        return s_child(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fan_out_to_every_group_in_order),
         cmocka_unit_test(test_backpressure_blocks_instead_of_dropping),
