@@ -18,6 +18,9 @@ static const wf_config_key_t s_keys[] = {
     {"log.syslog", WF_CONF_BOOL, "false", NO_RANGE, "also send log lines to syslog (daemon)"},
     {"state_dir", WF_CONF_PATH, ".wf/state", NO_RANGE,
      "where services keep stats snapshots and transport checkpoints"},
+    {"instance", WF_CONF_STRING, "", NO_RANGE,
+     "name of this copy when one service runs as several (Kafka consumer group): its stats "
+     "file is <service>@<instance>.stats"},
 
     /* transport */
     {"transport.backend", WF_CONF_STRING, "zmq", NO_RANGE,
@@ -53,6 +56,35 @@ static const wf_config_key_t s_keys[] = {
      "consumer groups that receive topics.alerts (none until a console runs)"},
     {"zmq.consumers.deadletters", WF_CONF_LIST, "", NO_RANGE,
      "consumer groups that receive topics.deadletters"},
+
+    /* Kafka back end */
+    {"kafka.brokers", WF_CONF_STRING, "", NO_RANGE,
+     "bootstrap servers, host:port,… (scripts/demo --kafka starts a mock cluster when empty)"},
+    {"kafka.group_prefix", WF_CONF_STRING, "watchfloor.", NO_RANGE,
+     "consumer group id = prefix + service group (\"watchfloor.enrich\")"},
+    {"kafka.create_topics", WF_CONF_BOOL, "true", NO_RANGE,
+     "create the topics.* topics at start when they do not exist"},
+    {"kafka.partitions", WF_CONF_INT, "12", 1, 10000,
+     "partitions of a topic created at start (the most copies of a service that share work)"},
+    {"kafka.replication_factor", WF_CONF_INT, "-1", -1, 32,
+     "replicas of a topic created at start; -1: the broker's default"},
+    {"kafka.retention", WF_CONF_DURATION, "30d", 3600, 315360000,
+     "retention of a topic created at start; must exceed the longest state window (replay on "
+     "rebalance reads it back)"},
+    {"kafka.security_protocol", WF_CONF_STRING, "plaintext", NO_RANGE,
+     "plaintext | ssl | sasl_plaintext | sasl_ssl"},
+    {"kafka.sasl_mechanism", WF_CONF_STRING, "SCRAM-SHA-512", NO_RANGE,
+     "SCRAM-SHA-256 | SCRAM-SHA-512 | PLAIN"},
+    {"kafka.sasl_username", WF_CONF_STRING, "", NO_RANGE, "SASL user name"},
+    {"kafka.sasl_password", WF_CONF_STRING, "", NO_RANGE,
+     "SASL password (better given as WF_KAFKA_SASL_PASSWORD than in the file)"},
+    {"kafka.ssl_ca_location", WF_CONF_PATH, "", NO_RANGE, "CA certificate file (PEM) for TLS"},
+    {"kafka.ssl_certificate_location", WF_CONF_PATH, "", NO_RANGE,
+     "client certificate (PEM) for mutual TLS"},
+    {"kafka.ssl_key_location", WF_CONF_PATH, "", NO_RANGE, "client private key (PEM)"},
+    {"kafka.ssl_key_password", WF_CONF_STRING, "", NO_RANGE, "password of the client key"},
+    {"kafka.properties", WF_CONF_LIST, "", NO_RANGE,
+     "further librdkafka properties, name=value, passed through verbatim"},
 
     /* PostGIS */
     {"pg.conninfo", WF_CONF_STRING, "dbname=watchfloor", NO_RANGE,

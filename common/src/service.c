@@ -183,8 +183,9 @@ int wf_service_init(wf_service_t *self, const char *name, const char *usage, int
         wf_log_error("cannot create the stats directory dir=%s", dir);
         return WF_EIO;
     }
-    if (snprintf(self->stats_path, sizeof self->stats_path, "%s/%s.stats", dir, name) >=
-        (int)sizeof self->stats_path) {
+    const char *instance = wf_config_string(self->config, "instance");
+    if (snprintf(self->stats_path, sizeof self->stats_path, "%s/%s%s%s.stats", dir, name,
+                 instance[0] ? "@" : "", instance) >= (int)sizeof self->stats_path) {
         wf_log_error("state_dir is too long dir=%s", dir);
         return WF_EINVAL;
     }

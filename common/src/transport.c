@@ -17,8 +17,8 @@
 #include "transport_int.h"
 
 typedef struct {
-    char *topic;
-    uint64_t seq; /* last number stamped on this topic */
+    char *topic;  /* "topic", or "topic#partition" where the back end partitions */
+    uint64_t seq; /* last number stamped on this stream */
 } s_topic_seq_t;
 
 typedef struct {
@@ -45,12 +45,16 @@ struct wf_transport_t {
     uint8_t **reject_copies; /* re-encoded envelopes that failed validation (owned) */
     size_t nrejects, rejects_cap, copies_cap;
     bool warned_newer_schema;
+    wf_transport_reset_fn *reset; /* service state belongs to the old assignment */
+    void *reset_user;
 };
 
 static const wf_transport_ops_t *s_backend_ops(const char *name)
 {
     if (strcmp(name, "zmq") == 0)
         return &wf_transport_zmq_ops;
+    if (strcmp(name, "kafka") == 0)
+        return &wf_transport_kafka_ops;
     return NULL;
 }
 
@@ -60,7 +64,7 @@ wf_transport_t *wf_transport_new(const wf_config_t *config, const char *service,
     const char *backend = wf_config_string(config, "transport.backend");
     const wf_transport_ops_t *ops = s_backend_ops(backend);
     if (!ops) {
-        snprintf(errbuf, errlen, "transport.backend '%s' is not available (zmq)", backend);
+        snprintf(errbuf, errlen, "transport.backend '%s' is not available (zmq, kafka)", backend);
         return NULL;
     }
     wf_transport_t *self = calloc(1, sizeof *self);
@@ -130,6 +134,12 @@ void wf_transport_count(wf_transport_t *transport, const char *name, uint64_t de
         wf_stats_add(transport->stats, name, delta);
 }
 
+void wf_transport_gauge(wf_transport_t *transport, const char *name, int64_t value)
+{
+    if (transport->stats)
+        wf_stats_set(transport->stats, name, value);
+}
+
 const char *wf_transport_producer_id(const wf_transport_t *self)
 {
     return self->producer_id;
@@ -143,6 +153,27 @@ const char *wf_transport_backend(const wf_transport_t *self)
 int wf_transport_subscribe(wf_transport_t *self, const char *topic)
 {
     return self->ops->subscribe(self->backend, topic);
+}
+
+void wf_transport_set_state_rebuild(wf_transport_t *self, int64_t warmup_us,
+                                    wf_transport_reset_fn *reset, void *user)
+{
+    self->reset = reset;
+    self->reset_user = user;
+    if (self->ops->set_state_rebuild)
+        self->ops->set_state_rebuild(self->backend, warmup_us);
+}
+
+void wf_transport_assignment_changed(wf_transport_t *transport)
+{
+    /* numbers seen on partitions another consumer owned meanwhile would read as gaps */
+    wf_seqtrack_t *fresh = wf_seqtrack_new();
+    if (fresh) {
+        wf_seqtrack_destroy(&transport->seqtrack);
+        transport->seqtrack = fresh;
+    }
+    if (transport->reset)
+        transport->reset(transport->reset_user);
 }
 
 /* ---- publishing ------------------------------------------------------------------------- */
@@ -190,10 +221,27 @@ static uint64_t *s_topic_seq(wf_transport_t *self, const char *topic)
     return &entry->seq;
 }
 
+/* The sequence stream of topic/partition: "topic" or "topic#3". */
+static const char *s_stream_name(char *buf, size_t len, const char *topic, int32_t partition)
+{
+    if (partition < 0)
+        return topic;
+    snprintf(buf, len, "%s#%d", topic, (int)partition);
+    return buf;
+}
+
 int wf_transport_publish(wf_transport_t *self, const char *topic, const void *key, size_t key_len,
                          Wf__Envelope *envelope)
 {
-    uint64_t *seq = s_topic_seq(self, topic);
+    int32_t partition = -1;
+    if (self->ops->partition) {
+        int prc = self->ops->partition(self->backend, topic, key, key_len, &partition);
+        if (prc)
+            return prc;
+    }
+    char stream_buf[256];
+    const char *stream = s_stream_name(stream_buf, sizeof stream_buf, topic, partition);
+    uint64_t *seq = s_topic_seq(self, stream);
     if (!seq)
         return WF_ENOMEM;
     int64_t now = wf_clock_now_us();
@@ -214,7 +262,8 @@ int wf_transport_publish(wf_transport_t *self, const char *topic, const void *ke
         self->pack_cap = len * 2;
     }
     wf__envelope__pack(envelope, self->pack_buf);
-    int rc = self->ops->send(self->backend, topic, key, key_len, self->pack_buf, len);
+    int rc = self->ops->send(self->backend, topic, partition, key, key_len, envelope->ingest_ts_us,
+                             self->pack_buf, len);
     /* WF_EINTR: queued, but the wait for room was cut short by a stop request. Only numbers
      * that were really queued advance, so a refusal never looks like a gap downstream. */
     if (rc == WF_OK || rc == WF_EINTR) {
@@ -292,12 +341,14 @@ static void s_accept(wf_transport_t *self, const wf_transport_unit_t *unit, Wf__
         self->warned_newer_schema = true;
     }
     uint64_t missing = 0;
-    wf_seq_verdict_t verdict = wf_seqtrack_observe(self->seqtrack, env->producer_id, unit->topic,
+    char stream_buf[256];
+    const char *stream = s_stream_name(stream_buf, sizeof stream_buf, unit->topic, unit->partition);
+    wf_seq_verdict_t verdict = wf_seqtrack_observe(self->seqtrack, env->producer_id, stream,
                                                    env->sequence, wf_clock_now_us(), &missing);
     if (verdict == WF_SEQ_GAP) {
         wf_log_warn("message gap producer=%s topic=%s missing=%llu first_missing=%llu "
                     "last_missing=%llu",
-                    env->producer_id, unit->topic, (unsigned long long)missing,
+                    env->producer_id, stream, (unsigned long long)missing,
                     (unsigned long long)(env->sequence - missing),
                     (unsigned long long)(env->sequence - 1));
         wf_transport_count(self, "transport.gaps", 1);
@@ -306,7 +357,7 @@ static void s_accept(wf_transport_t *self, const wf_transport_unit_t *unit, Wf__
         wf_transport_count(self, "transport.redelivered", 1);
     } else if (verdict == WF_SEQ_FIRST) {
         wf_log_info("new producer producer=%s topic=%s first_sequence=%llu", env->producer_id,
-                    unit->topic, (unsigned long long)env->sequence);
+                    stream, (unsigned long long)env->sequence);
     }
     if (!s_grow((void **)&self->deliveries, &self->deliveries_cap, self->ndeliveries + 1,
                 sizeof *self->deliveries))
@@ -316,7 +367,8 @@ static void s_accept(wf_transport_t *self, const wf_transport_unit_t *unit, Wf__
     d->envelope = env;
     d->partition = unit->partition;
     d->offset = unit->offset;
-    wf_transport_count(self, "transport.received", 1);
+    d->replay = unit->replay;
+    wf_transport_count(self, unit->replay ? "transport.replayed" : "transport.received", 1);
 }
 
 static bool s_keep_decoded(wf_transport_t *self, void *object, bool is_batch)

@@ -523,10 +523,13 @@ static int s_append(s_route_t *route, const uint8_t *data, size_t len)
     return WF_OK;
 }
 
-static int s_send(wf_transport_backend_t *self, const char *topic, const void *key, size_t key_len,
-                  const uint8_t *data, size_t len)
+static int s_send(wf_transport_backend_t *self, const char *topic, int32_t partition,
+                  const void *key, size_t key_len, int64_t timestamp_us, const uint8_t *data,
+                  size_t len)
 {
-    (void)key; /* one consumer per group: nothing to partition */
+    (void)partition; /* one consumer per group, fed in publishing order: nothing to partition */
+    (void)timestamp_us;
+    (void)key;
     (void)key_len;
     int rc = s_resolve(self, topic);
     if (rc)

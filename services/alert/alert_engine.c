@@ -24,6 +24,7 @@ struct alert_engine_t {
     alert_rules_t *rules;            /* rule set in use (owned) */
     alert_throttle_t *throttle;      /* windows already raised (owned) */
     double cell_m;                   /* grid cell side for events */
+    alert_engine_config_t config;    /* to rebuild the throttle on a reset */
     alert_outcome_t *outcomes;       /* one slot per rule, reused per eval */
     Wf__Alert alert;                 /* the alert being built */
     Wf__Point point;                 /* its location */
@@ -41,6 +42,7 @@ alert_engine_t *alert_engine_new(alert_rules_t **rules_p, const alert_engine_con
     if (!self)
         return NULL;
     self->cell_m = config->cell_m;
+    self->config = *config;
     self->throttle = alert_throttle_new(config->lateness_us, config->max_entries);
     if (!self->throttle || alert_engine_set_rules(self, rules_p) != WF_OK)
         alert_engine_destroy(&self);
@@ -72,6 +74,28 @@ int alert_engine_set_rules(alert_engine_t *self, alert_rules_t **rules_p)
     self->rules = *rules_p;
     *rules_p = NULL;
     return WF_OK;
+}
+
+int alert_engine_reset_throttle(alert_engine_t *self)
+{
+    alert_throttle_t *fresh =
+        alert_throttle_new(self->config.lateness_us, self->config.max_entries);
+    if (!fresh)
+        return WF_ENOMEM;
+    alert_throttle_destroy(&self->throttle);
+    self->throttle = fresh;
+    return WF_OK;
+}
+
+int64_t alert_engine_max_window_us(const alert_engine_t *self)
+{
+    int64_t longest = 0;
+    for (size_t i = 0; i < alert_rules_count(self->rules); i++) {
+        const alert_rule_t *rule = alert_rules_get(self->rules, i);
+        if (rule->window_us > longest)
+            longest = rule->window_us;
+    }
+    return longest + self->config.lateness_us;
 }
 
 const alert_rules_t *alert_engine_rules(const alert_engine_t *self)

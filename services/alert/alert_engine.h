@@ -59,6 +59,13 @@ int alert_engine_set_rules(alert_engine_t *self, alert_rules_t **rules_p);
 /* The rule set in use (borrowed). */
 const alert_rules_t *alert_engine_rules(const alert_engine_t *self);
 
+/* Forgets every throttle window (the partitions they came from now belong to another copy). */
+int alert_engine_reset_throttle(alert_engine_t *self);
+
+/* The longest throttle window of the rules plus the allowed lateness: how much history rebuilds
+ * the throttle exactly. */
+int64_t alert_engine_max_window_us(const alert_engine_t *self);
+
 /* The throttle (borrowed), for its gauges. */
 const alert_throttle_t *alert_engine_throttle(const alert_engine_t *self);
 

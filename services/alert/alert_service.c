@@ -272,14 +272,18 @@ static void s_on_alert_refused(void *user, const char *row, size_t len, const ch
         self->refused_rc = rc;
 }
 
-/* Evaluates one subject and persists + publishes every alert it raises. */
-static int s_evaluate(alert_service_t *self, const alert_subject_t *subject, int64_t ingest_ts_us)
+/* Evaluates one subject and persists + publishes every alert it raises. A replayed subject
+ * (state rebuild after a rebalance) only advances the throttle: its alerts were raised already. */
+static int s_evaluate(alert_service_t *self, const alert_subject_t *subject, int64_t ingest_ts_us,
+                      bool replay)
 {
     int64_t now = wf_clock_now_us();
     const alert_outcome_t *outcomes;
     size_t n = alert_engine_eval(self->engine, subject, now, &outcomes);
     for (size_t i = 0; i < n; i++) {
         const alert_outcome_t *outcome = &outcomes[i];
+        if (replay)
+            continue;
         s_count(self, "rule_matches", outcome->rule->id);
         if (!outcome->throttle.raise) {
             wf_stats_add(self->svc->stats, "alerts_throttled", 1);
@@ -306,6 +310,19 @@ static int s_handle(alert_service_t *self, const wf_delivery_t *delivery)
     alert_subject_t subject;
     alert_reject_t reject;
     int rc;
+    if (delivery->replay) {
+        wf_stats_add(self->svc->stats, "replayed", 1);
+        if (envelope->body_case == WF__ENVELOPE__BODY_ENRICHED)
+            rc = alert_engine_subject_from_enriched(self->engine, envelope->enriched, &subject,
+                                                    &reject);
+        else if (envelope->body_case == WF__ENVELOPE__BODY_SIGNAL)
+            rc =
+                alert_engine_subject_from_signal(self->engine, envelope->signal, &subject, &reject);
+        else
+            rc = WF_EINVAL;
+        /* what cannot be evaluated was dead-lettered by whoever processed it first */
+        return rc == WF_OK ? s_evaluate(self, &subject, envelope->ingest_ts_us, true) : WF_OK;
+    }
     if (envelope->body_case == WF__ENVELOPE__BODY_ENRICHED) {
         wf_stats_add(self->svc->stats, "events_received", 1);
         s_record_latency(self->latency, envelope->ingest_ts_us, wf_clock_now_us());
@@ -320,7 +337,7 @@ static int s_handle(alert_service_t *self, const wf_delivery_t *delivery)
     }
     if (rc != WF_OK)
         return s_dead_envelope(self, delivery, reject.code, reject.field, reject.message);
-    return s_evaluate(self, &subject, envelope->ingest_ts_us);
+    return s_evaluate(self, &subject, envelope->ingest_ts_us, false);
 }
 
 /* Flushes a writer, retrying with backoff while PostGIS is unreachable. */
@@ -412,6 +429,15 @@ int alert_service_reload(alert_service_t *self)
     return WF_OK;
 }
 
+/* Kafka moved partitions: the throttle windows were the old assignment's; the transport
+ * replays the new one's history to rebuild them. */
+static void s_on_reassigned(void *user)
+{
+    alert_service_t *self = user;
+    if (alert_engine_reset_throttle(self->engine) != WF_OK)
+        wf_log_error("cannot reset the throttle (memory): windows of moved partitions remain");
+}
+
 static int s_open(alert_service_t *self, char *errbuf, size_t errlen)
 {
     const wf_config_t *config = self->svc->config;
@@ -444,6 +470,8 @@ static int s_open(alert_service_t *self, char *errbuf, size_t errlen)
         wf_transport_new(config, self->svc->name, "alert", self->svc->stats, errbuf, errlen);
     if (!self->transport)
         return WF_EIO;
+    wf_transport_set_state_rebuild(self->transport, alert_engine_max_window_us(self->engine),
+                                   s_on_reassigned, self);
     int rc = wf_transport_subscribe(self->transport, self->topic_enriched);
     if (rc == WF_OK)
         rc = wf_transport_subscribe(self->transport, self->topic_signals);

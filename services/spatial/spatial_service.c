@@ -72,6 +72,7 @@ struct spatial_service_t {
     wf_pgwriter_t *signals;              /* rows of `signals` */
     wf_pgwriter_t *dead_letters;         /* rows of `dead_letters` */
     spatial_nearrepeat_t *nearrepeat;    /* the detector */
+    spatial_nearrepeat_config_t nr;      /* its configuration, to rebuild it on a reassignment */
     spatial_signal_t *signal;            /* reusable signal message */
     wf_histogram_t *latency;             /* ingest → batch flushed, µs */
     const char *topic_enriched;          /* borrowed from the configuration */
@@ -211,6 +212,16 @@ static int s_process(spatial_service_t *self, const wf_delivery_t *delivery, int
         envelope->body_case == WF__ENVELOPE__BODY_ENRICHED ? envelope->enriched : NULL;
     const char *reason_code = "unexpected_message", *field = "body";
     spatial_nearrepeat_event_t event;
+    if (delivery->replay) {
+        /* state rebuild after a rebalance: the window learns the event; its signal, if it had
+         * one, was published by the copy that processed it first */
+        wf_stats_add(self->svc->stats, "events_replayed", 1);
+        spatial_nearrepeat_result_t ignored;
+        if (enriched &&
+            spatial_signal_read_event(enriched, now, &event, &reason_code, &field) == WF_OK)
+            return spatial_nearrepeat_add(self->nearrepeat, &event, &ignored);
+        return WF_OK;
+    }
     wf_stats_add(self->svc->stats, "events_received", 1);
     if (!enriched ||
         spatial_signal_read_event(enriched, now, &event, &reason_code, &field) != WF_OK)
@@ -443,6 +454,7 @@ static int s_build_detector(spatial_service_t *self, const wf_config_t *config, 
         snprintf(errbuf, errlen, "spatial.near_repeat.kinds is empty: nothing to detect");
         return WF_EINVAL;
     }
+    self->nr = nr;
     self->nearrepeat = spatial_nearrepeat_new(&nr);
     self->signal = spatial_signal_new(&sc);
     if (!self->nearrepeat || !self->signal) {
@@ -456,6 +468,22 @@ static int s_build_detector(spatial_service_t *self, const wf_config_t *config, 
                   wf_config_text(config, "spatial.near_repeat.lateness"), nr.max_events,
                   sc.max_related, sc.cell_m);
     return WF_OK;
+}
+
+/* Kafka moved partitions: the held window was the old assignment's; the transport replays the
+ * new one's history into a fresh detector. */
+static void s_on_reassigned(void *user)
+{
+    spatial_service_t *self = user;
+    spatial_nearrepeat_t *fresh = spatial_nearrepeat_new(&self->nr);
+    if (!fresh) {
+        wf_log_error("cannot rebuild the near-repeat window (memory): keeping the old one");
+        return;
+    }
+    s_report_detector(self);
+    spatial_nearrepeat_destroy(&self->nearrepeat);
+    self->nearrepeat = fresh;
+    memset(&self->reported, 0, sizeof self->reported);
 }
 
 spatial_service_t *spatial_service_new(wf_service_t *svc, char *errbuf, size_t errlen)
@@ -480,10 +508,15 @@ spatial_service_t *spatial_service_new(wf_service_t *svc, char *errbuf, size_t e
         !(self->dead_letters = wf_pgwriter_new(conninfo, &s_dead_letters_spec, errbuf, errlen)))
         goto fail;
     wf_pgwriter_set_reject_handler(self->signals, s_on_refused_row, self);
-    s_warm_start(self, config);
     self->transport = wf_transport_new(config, S_STAGE, S_STAGE, svc->stats, errbuf, errlen);
     if (!self->transport)
         goto fail;
+    /* Kafka rebuilds the window of the partitions this copy owns by replaying them; ZeroMQ has
+     * one copy and no history, so the window comes from the events table */
+    wf_transport_set_state_rebuild(self->transport, self->nr.window_us + self->nr.lateness_us,
+                                   s_on_reassigned, self);
+    if (strcmp(wf_transport_backend(self->transport), "zmq") == 0)
+        s_warm_start(self, config);
     int rc = wf_transport_subscribe(self->transport, self->topic_enriched);
     if (rc != WF_OK) {
         snprintf(errbuf, errlen, "cannot subscribe to %s: %s", self->topic_enriched,

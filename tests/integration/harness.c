@@ -1,5 +1,6 @@
 /* harness.c — scratch database, scratch directory and real wf-* processes for integration tests.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -147,6 +148,7 @@ static bool s_admin(harness_t *h, const char *const *args)
 {
     char *argv[24];
     int n = 0;
+    const char *command = args[0];
     argv[n++] = (char *)harness_binary("tools/wf-admin");
     argv[n++] = "--config";
     argv[n++] = h->config;
@@ -157,7 +159,7 @@ static bool s_admin(harness_t *h, const char *const *args)
     snprintf(log, sizeof log, "%s/admin.log", h->dir);
     int rc = s_run(log, argv);
     if (rc != 0) {
-        fprintf(stderr, "harness: wf-admin %s failed (%d); log %s\n", args[0], rc, log);
+        fprintf(stderr, "harness: wf-admin %s failed (%d); log %s\n", command, rc, log);
         return false;
     }
     return true;
@@ -307,24 +309,38 @@ static int s_log_count(harness_t *h, const harness_service_t *s, const char *tex
     return count;
 }
 
-pid_t harness_start_service(harness_t *h, const char *name)
+static pid_t s_start(harness_t *h, const char *name, const char *instance)
 {
-    harness_service_t *s = s_service(h, name);
-    char binary[128];
+    char entry[32];
+    snprintf(entry, sizeof entry, "%s%s%s", name, instance ? "@" : "", instance ? instance : "");
+    harness_service_t *s = s_service(h, entry);
+    char binary[128], set[64];
     snprintf(binary, sizeof binary, "services/%s/wf-%s", name, name);
-    pid_t pid = s_spawn(h, s, harness_binary(binary), NULL);
+    snprintf(set, sizeof set, "instance=%s", instance ? instance : "");
+    const char *const args[] = {"--set", set, NULL};
+    pid_t pid = s_spawn(h, s, harness_binary(binary), instance ? args : NULL);
     int subscriptions = strcmp(name, "alert") == 0 ? 2 : 1;
     int64_t deadline = s_deadline(h, 30);
     while (s_log_count(h, s, "consuming topic=") < subscriptions) {
         if (s_now_ms() > deadline || waitpid(pid, NULL, WNOHANG) == pid) {
-            fprintf(stderr, "harness: wf-%s did not start\n", name);
-            harness_dump_log(h, name);
+            fprintf(stderr, "harness: wf-%s did not start\n", entry);
+            harness_dump_log(h, entry);
             s->pid = 0;
             return -1;
         }
         s_sleep_ms(20);
     }
     return pid;
+}
+
+pid_t harness_start_service(harness_t *h, const char *name)
+{
+    return s_start(h, name, NULL);
+}
+
+pid_t harness_start_copy(harness_t *h, const char *name, const char *instance)
+{
+    return s_start(h, name, instance);
 }
 
 pid_t harness_spawn_ingest(harness_t *h, const char *const *args)
@@ -398,10 +414,15 @@ int64_t harness_stat(harness_t *h, const char *service, const char *counter)
 static uint64_t s_stats_fingerprint(harness_t *h)
 {
     uint64_t hash = 1469598103934665603ULL;
-    const char *names[] = {"ingest", "enrich", "spatial", "alert"};
-    for (int i = 0; i < 4; i++) {
-        char path[400];
-        snprintf(path, sizeof path, "%s/state/stats/%s.stats", h->dir, names[i]);
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/state/stats", h->dir);
+    DIR *stats = opendir(dir);
+    struct dirent *entry;
+    while (stats && (entry = readdir(stats)) != NULL) {
+        if (!strstr(entry->d_name, ".stats") || strncmp(entry->d_name, "admin", 5) == 0)
+            continue;
+        char path[600];
+        snprintf(path, sizeof path, "%s/%s", dir, entry->d_name);
         FILE *in = fopen(path, "r");
         if (!in)
             continue;
@@ -412,7 +433,40 @@ static uint64_t s_stats_fingerprint(harness_t *h)
                     hash = (hash ^ (unsigned char)*p) * 1099511628211ULL;
         fclose(in);
     }
+    if (stats)
+        closedir(stats);
     return hash;
+}
+
+/* Kafka consumers report the partitions they own and how far behind they are; a stable
+ * fingerprint alone would also match a group that is rebalancing. */
+static bool s_consumers_caught_up(harness_t *h)
+{
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/state/stats", h->dir);
+    DIR *stats = opendir(dir);
+    struct dirent *entry;
+    bool caught_up = true;
+    while (caught_up && stats && (entry = readdir(stats)) != NULL) {
+        if (!strstr(entry->d_name, ".stats"))
+            continue;
+        char path[600], name[256];
+        snprintf(path, sizeof path, "%s/%s", dir, entry->d_name);
+        FILE *in = fopen(path, "r");
+        long long value, assigned = -1, lag = 0;
+        while (in && fscanf(in, "%255s %lld", name, &value) == 2) {
+            if (strcmp(name, "transport.assigned_partitions") == 0)
+                assigned = value;
+            else if (strcmp(name, "transport.lag") == 0)
+                lag = value;
+        }
+        if (in)
+            fclose(in);
+        caught_up = assigned == -1 || (assigned > 0 && lag == 0);
+    }
+    if (stats)
+        closedir(stats);
+    return caught_up;
 }
 
 bool harness_wait_drained(harness_t *h, int timeout_s)
@@ -423,7 +477,7 @@ bool harness_wait_drained(harness_t *h, int timeout_s)
     while (s_now_ms() < deadline) {
         uint64_t now = s_stats_fingerprint(h);
         /* snapshots are written every second: three equal readings 1 s apart mean idle */
-        stable = now == last ? stable + 1 : 0;
+        stable = now == last && s_consumers_caught_up(h) ? stable + 1 : 0;
         last = now;
         if (stable >= 3)
             return true;
@@ -463,6 +517,16 @@ double harness_query_double1(harness_t *h, const char *sql, const char *param)
     double value = PQgetisnull(res, 0, 0) ? 0 : atof(PQgetvalue(res, 0, 0));
     PQclear(res);
     return value;
+}
+
+bool harness_query_text(harness_t *h, const char *sql, char *out, size_t len)
+{
+    PGresult *res = s_query_one_param(h, sql, NULL);
+    if (!res)
+        return false;
+    snprintf(out, len, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return true;
 }
 
 int64_t harness_query_int(harness_t *h, const char *sql)
@@ -515,6 +579,7 @@ int harness_stop(harness_t *h)
             unclean++;
         }
     }
+    harness_kafka_stop(h); /* after the services: stopping, they still deliver and commit */
     bool keep = getenv("WF_TEST_KEEP") != NULL;
     if (h->db)
         PQfinish(h->db);

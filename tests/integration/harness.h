@@ -10,6 +10,7 @@
 #define WF_TEST_HARNESS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -32,6 +33,10 @@ typedef struct {
     harness_service_t services[HARNESS_MAX_SERVICES];
     int nservices;
     double timeout_multiplier;
+    pid_t kafka_pid;   /* wf-kafka-mock, 0 when not started */
+    int kafka_control; /* its stdin: commands */
+    int kafka_replies; /* its stdout: "bootstrap=…", then "ok …" / "error …" per command */
+    char kafka_bootstrap[512];
 } harness_t;
 
 /* Creates the scratch directory and database, applies migrations and loads the Chicago
@@ -50,6 +55,25 @@ const char *harness_source(const char *relative);
 /* Starts wf-<name> (enrich, spatial, alert) with the deployment file and waits until it listens
  * (its ipc endpoints exist). Returns its pid. */
 pid_t harness_start_service(harness_t *h, const char *name);
+
+/* Starts another copy of wf-<name> as "<name>@<instance>" (its stats file and log carry that
+ * name; harness_stat(h, "enrich@b", …)). Returns its pid. */
+pid_t harness_start_copy(harness_t *h, const char *name, const char *instance);
+
+/* Kafka (harness_kafka.c): starts librdkafka's mock cluster in a wf-kafka-mock child process on
+ * loopback and switches the deployment file to the Kafka back end. Call after harness_start and
+ * before starting services. */
+bool harness_kafka_start(harness_t *h, int brokers);
+
+/* Sends one control line to the mock ("down all", "up 2", …); true when it answered ok. */
+bool harness_kafka_command(harness_t *h, const char *command);
+
+/* Stops the mock cluster (harness_stop does it too). */
+void harness_kafka_stop(harness_t *h);
+
+/* Writes count events (CSV in the layout of deploy/profiles/chicago-socrata-api.yaml) made from
+ * the 2025 export repeated with unique record ids; path receives the file name. */
+bool harness_write_events(harness_t *h, int count, char *path, size_t len);
 
 /* Runs wf-ingest with the given extra arguments (NULL-terminated) and waits up to timeout_s for
  * it to exit. Returns its exit status, or -1 on timeout (it is then killed). */
@@ -80,6 +104,9 @@ double harness_query_double(harness_t *h, const char *sql);
 /* The same with one text parameter $1 (values never go into the SQL text). */
 int64_t harness_query_int1(harness_t *h, const char *sql, const char *param);
 double harness_query_double1(harness_t *h, const char *sql, const char *param);
+
+/* One text value (NULL reads as ""); false after printing the error. */
+bool harness_query_text(harness_t *h, const char *sql, char *out, size_t len);
 
 /* Row counts of every table a service writes, in a fixed order (for idempotence checks). */
 #define HARNESS_TABLES 6

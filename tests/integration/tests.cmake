@@ -1,6 +1,7 @@
 # Integration tests: real wf-* processes, real ZeroMQ sockets, a real PostGIS database (the
 # cluster scripts/test starts; WF_TEST_PG_CONNINFO). One at a time: each runs the whole pipeline.
-add_library(wf_harness STATIC ${PROJECT_SOURCE_DIR}/tests/integration/harness.c)
+add_library(wf_harness STATIC ${PROJECT_SOURCE_DIR}/tests/integration/harness.c
+                              ${PROJECT_SOURCE_DIR}/tests/integration/harness_kafka.c)
 target_compile_options(wf_harness PRIVATE ${WF_WARNINGS})
 target_compile_definitions(wf_harness PRIVATE
   WF_SOURCE_DIR="${PROJECT_SOURCE_DIR}" WF_BINARY_DIR="${PROJECT_BINARY_DIR}")
@@ -16,7 +17,7 @@ function(wf_add_integration_test name timeout)
     WF_SOURCE_DIR="${PROJECT_SOURCE_DIR}" WF_BINARY_DIR="${PROJECT_BINARY_DIR}")
   target_link_libraries(${target} PRIVATE wf_harness PkgConfig::CMOCKA PkgConfig::ZMQ)
   # the binaries under test must be current when the test runs
-  add_dependencies(${target} wf-ingest wf-enrich wf-spatial wf-alert wf-admin)
+  add_dependencies(${target} wf-ingest wf-enrich wf-spatial wf-alert wf-admin wf-kafka-mock)
   add_test(NAME integration/${name} COMMAND ${target})
   math(EXPR tmo "${timeout} * ${WF_TEST_TIMEOUT_MULTIPLIER}")
   set_tests_properties(integration/${name} PROPERTIES LABELS "integration;pg" TIMEOUT ${tmo}
@@ -26,3 +27,17 @@ endfunction()
 wf_add_integration_test(pipeline 900)
 wf_add_integration_test(malformed 300)
 wf_add_integration_test(kill 600)
+wf_add_integration_test(kafka_pipeline 900)
+# Kafka under faults (SIGKILL of each service, group takeover, broker outage). Off by default
+# until the kill round's signal/alert comparison passes (issue 3, in progress).
+option(WF_KAFKA_FAULT_TESTS "run the Kafka fault-injection integration tests" OFF)
+if(WF_KAFKA_FAULT_TESTS)
+  wf_add_integration_test(kafka_faults 1200)
+endif()
+
+# Deployment files: both compose files parse, their WF_* variables are real keys, the systemd
+# units verify, the example configurations load (77: docker-compose missing, skipped).
+add_test(NAME deploy/check-compose
+         COMMAND ${PROJECT_SOURCE_DIR}/tests/deploy/check-compose --bin-dir ${PROJECT_BINARY_DIR})
+set_tests_properties(deploy/check-compose PROPERTIES LABELS "unit;deploy" SKIP_RETURN_CODE 77
+                     TIMEOUT 120)

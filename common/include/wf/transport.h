@@ -23,6 +23,7 @@
 #ifndef WF_TRANSPORT_H
 #define WF_TRANSPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +40,8 @@ typedef struct {
     Wf__Envelope *envelope; /* decoded message (borrowed, valid until the next recv) */
     int32_t partition;      /* back-end partition; -1 where there is none */
     int64_t offset;         /* back-end position (Kafka offset, or the sequence number) */
+    bool replay;            /* re-read to rebuild state after a rebalance: already processed,
+                               so update state only; publish and persist nothing */
 } wf_delivery_t;
 
 /* A frame or message that arrived but could not be decoded. */
@@ -84,6 +87,19 @@ size_t wf_transport_take_rejects(wf_transport_t *self, const wf_transport_reject
 
 /* Every delivery returned so far has been fully processed and its effects are durable. */
 int wf_transport_ack(wf_transport_t *self);
+
+/* Called when the partitions this consumer owns change (Kafka rebalance): the service drops the
+ * state it keeps across messages (near-repeat windows, throttles), which belonged to the old
+ * assignment. */
+typedef void wf_transport_reset_fn(void *user);
+
+/* Declares that this consumer keeps state spanning warmup_us of log time. After every
+ * rebalance the transport calls reset, then re-reads each partition it now owns from warmup_us
+ * before its committed position; those deliveries come with replay set, so the service
+ * rebuilds exactly the state the previous owner had. Call before the first recv(). The ZeroMQ
+ * back end never rebalances and never calls reset. */
+void wf_transport_set_state_rebuild(wf_transport_t *self, int64_t warmup_us,
+                                    wf_transport_reset_fn *reset, void *user);
 
 /* The producer id this transport stamps ("enrich@host:1234"). */
 const char *wf_transport_producer_id(const wf_transport_t *self);
