@@ -131,7 +131,7 @@ static int s_collect_rest(wf_service_t *self, int argc, char **argv, const char 
     return WF_OK;
 }
 
-int wf_service_init(wf_service_t *self, const char *name, const char *usage, int argc, char **argv)
+static int s_init(wf_service_t *self, const char *name, const char *usage, int argc, char **argv)
 {
     memset(self, 0, sizeof *self);
     self->name = name;
@@ -193,6 +193,14 @@ int wf_service_init(wf_service_t *self, const char *name, const char *usage, int
     self->next_snapshot_us = now + WF_US_PER_SEC;
     self->next_log_us = now + 30 * WF_US_PER_SEC;
     return WF_OK;
+}
+
+int wf_service_init(wf_service_t *self, const char *name, const char *usage, int argc, char **argv)
+{
+    int rc = s_init(self, name, usage, argc, argv);
+    if (rc != WF_OK)
+        wf_service_fini(self); /* --help, --print-config and errors end the program here */
+    return rc;
 }
 
 void wf_service_tick(wf_service_t *self)

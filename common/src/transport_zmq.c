@@ -331,6 +331,7 @@ static size_t s_drain(wf_transport_backend_t *self, const s_subscription_t *sub,
         unit->is_batch = true;
         unit->partition = -1;
         unit->offset = ++self->frames_received;
+        unit->replay = false; /* no history to re-read: ZeroMQ never rebalances */
         have += s_frame_envelopes(unit->data, unit->len);
     }
     return have;
