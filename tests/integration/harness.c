@@ -438,37 +438,6 @@ static uint64_t s_stats_fingerprint(harness_t *h)
     return hash;
 }
 
-/* Kafka consumers report the partitions they own and how far behind they are; a stable
- * fingerprint alone would also match a group that is rebalancing. */
-static bool s_consumers_caught_up(harness_t *h)
-{
-    char dir[300];
-    snprintf(dir, sizeof dir, "%s/state/stats", h->dir);
-    DIR *stats = opendir(dir);
-    struct dirent *entry;
-    bool caught_up = true;
-    while (caught_up && stats && (entry = readdir(stats)) != NULL) {
-        if (!strstr(entry->d_name, ".stats"))
-            continue;
-        char path[600], name[256];
-        snprintf(path, sizeof path, "%s/%s", dir, entry->d_name);
-        FILE *in = fopen(path, "r");
-        long long value, assigned = -1, lag = 0;
-        while (in && fscanf(in, "%255s %lld", name, &value) == 2) {
-            if (strcmp(name, "transport.assigned_partitions") == 0)
-                assigned = value;
-            else if (strcmp(name, "transport.lag") == 0)
-                lag = value;
-        }
-        if (in)
-            fclose(in);
-        caught_up = assigned == -1 || (assigned > 0 && lag == 0);
-    }
-    if (stats)
-        closedir(stats);
-    return caught_up;
-}
-
 bool harness_wait_drained(harness_t *h, int timeout_s)
 {
     int64_t deadline = s_deadline(h, timeout_s);
@@ -477,7 +446,7 @@ bool harness_wait_drained(harness_t *h, int timeout_s)
     while (s_now_ms() < deadline) {
         uint64_t now = s_stats_fingerprint(h);
         /* snapshots are written every second: three equal readings 1 s apart mean idle */
-        stable = now == last && s_consumers_caught_up(h) ? stable + 1 : 0;
+        stable = now == last && harness_kafka_caught_up(h) ? stable + 1 : 0;
         last = now;
         if (stable >= 3)
             return true;

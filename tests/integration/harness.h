@@ -68,6 +68,11 @@ bool harness_kafka_start(harness_t *h, int brokers);
 /* Sends one control line to the mock ("down all", "up 2", …); true when it answered ok. */
 bool harness_kafka_command(harness_t *h, const char *command);
 
+/* True unless some Kafka consumer owns no partition or is behind (its transport.lag and
+ * transport.assigned_partitions gauges); a stable stats fingerprint alone would also match a
+ * group in the middle of a rebalance. */
+bool harness_kafka_caught_up(harness_t *h);
+
 /* Stops the mock cluster (harness_stop does it too). */
 void harness_kafka_stop(harness_t *h);
 

@@ -2,6 +2,7 @@
  * (rd_kafka_mock_cluster_new) in a wf-kafka-mock child process on loopback, driven over its
  * stdin ("down all", "up all") to simulate broker outages.
  */
+#include <dirent.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -126,4 +127,35 @@ bool harness_write_events(harness_t *h, int count, char *path, size_t len)
              "k=$((k + 1)); done; head -n %d \"$out\" > \"$out.tmp\"; mv \"$out.tmp\" \"$out\"",
              WF_SOURCE_DIR, path, count, count + 1);
     return system(cmd) == 0;
+}
+
+/* Kafka consumers report the partitions they own and how far behind they are; a stable
+ * fingerprint alone would also match a group that is rebalancing. */
+bool harness_kafka_caught_up(harness_t *h)
+{
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/state/stats", h->dir);
+    DIR *stats = opendir(dir);
+    struct dirent *entry;
+    bool caught_up = true;
+    while (caught_up && stats && (entry = readdir(stats)) != NULL) {
+        if (!strstr(entry->d_name, ".stats"))
+            continue;
+        char path[600], name[256];
+        snprintf(path, sizeof path, "%s/%s", dir, entry->d_name);
+        FILE *in = fopen(path, "r");
+        long long value, assigned = -1, lag = 0;
+        while (in && fscanf(in, "%255s %lld", name, &value) == 2) {
+            if (strcmp(name, "transport.assigned_partitions") == 0)
+                assigned = value;
+            else if (strcmp(name, "transport.lag") == 0)
+                lag = value;
+        }
+        if (in)
+            fclose(in);
+        caught_up = assigned == -1 || (assigned > 0 && lag == 0);
+    }
+    if (stats)
+        closedir(stats);
+    return caught_up;
 }
