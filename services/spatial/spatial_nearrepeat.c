@@ -3,8 +3,9 @@
  * The store (grid, record table, time heap) is spatial_window.c; this file decides, per event,
  * whether it can be checked, which held events are related to it (earlier by occurrence time
  * and event id, same kind, Δt <= T, haversine distance <= D, another source record), whether it
- * is held afterwards, and what leaves the window. Held events that would pair with it but are
- * later are only counted: the pair belongs to the later event, which has already been checked. The
+ * is held afterwards, and what leaves the window. Held events that pair with it but are later
+ * arrived first: the pair belongs to them, so each is kept (a copy of its entry) for revision(),
+ * which lists its earlier partners again, this event included. The
  * watermark only moves on events of a checked kind with a usable time that is not in the future, so
  * one record with a mistyped year cannot empty the window.
  */
@@ -17,6 +18,7 @@
 #include <wf/err.h>
 #include <wf/id.h>
 
+#include "spatial_attrs.h"
 #include "spatial_geo.h"
 #include "spatial_nearrepeat.h"
 #include "spatial_window.h"
@@ -25,22 +27,34 @@
  * difference of two times inside int64. */
 #define S_TIME_LIMIT (INT64_C(1) << 61)
 
+/* Distinct (agency, district, beat, dissemination) tuples kept for revised signals. */
+#define S_MAX_ATTR_TUPLES ((size_t)1 << 20)
+
+/* A growing list of related events. */
+typedef struct {
+    spatial_nearrepeat_match_t *items;
+    size_t len, cap;
+} s_matches_t;
+
 struct spatial_nearrepeat_t {
-    spatial_window_t *window;            /* the held events and their indexes */
-    char **kinds;                        /* configured kinds (owned copies) */
-    size_t kind_count;                   /* number of kinds */
-    size_t max_events;                   /* cap on held events */
-    double distance_m;                   /* D */
-    int64_t window_us;                   /* T */
-    int64_t lateness_us;                 /* how far behind the watermark an event is still held */
-    int64_t future_tolerance_us;         /* allowed occurrence time past arrival */
-    bool has_watermark;                  /* at least one event advanced the watermark */
-    int64_t watermark_us;                /* newest occurrence time seen */
-    spatial_nearrepeat_match_t *matches; /* related events of the last add (reused) */
-    size_t matches_len;                  /* found by the last add */
-    size_t matches_cap;                  /* allocated */
-    uint64_t late_found;                 /* later partners found by the last add */
-    spatial_nearrepeat_stats_t stats;    /* counters; held and bytes are filled on request */
+    spatial_window_t *window;         /* the held events and their indexes */
+    char **kinds;                     /* configured kinds (owned copies) */
+    size_t kind_count;                /* number of kinds */
+    size_t max_events;                /* cap on held events */
+    double distance_m;                /* D */
+    int64_t window_us;                /* T */
+    int64_t lateness_us;              /* how far behind the watermark an event is still held */
+    int64_t future_tolerance_us;      /* allowed occurrence time past arrival */
+    bool has_watermark;               /* at least one event advanced the watermark */
+    int64_t watermark_us;             /* newest occurrence time seen */
+    spatial_attrs_t *attrs;           /* agency, district, beat of held events */
+    s_matches_t matches;              /* related events of the last add (reused) */
+    s_matches_t revised;              /* related events of the last revision (reused) */
+    spatial_window_entry_t *later;    /* held later partners of the last add (copies) */
+    size_t later_len, later_cap;      /* found by the last add; allocated */
+    spatial_window_entry_t last;      /* the last added event as checked */
+    bool last_held;                   /* whether it is held (else revision() adds it) */
+    spatial_nearrepeat_stats_t stats; /* counters; held and bytes are filled on request */
 };
 
 spatial_nearrepeat_t *spatial_nearrepeat_new(const spatial_nearrepeat_config_t *config)
@@ -68,7 +82,8 @@ spatial_nearrepeat_t *spatial_nearrepeat_new(const spatial_nearrepeat_config_t *
     self->future_tolerance_us = config->future_tolerance_us;
     self->max_events = config->max_events;
     /* Cells of side D: everything within D of a point lies in 3 rows of cells around it. */
-    if (!(self->window = spatial_window_new(config->distance_m, config->max_events)))
+    if (!(self->window = spatial_window_new(config->distance_m, config->max_events)) ||
+        !(self->attrs = spatial_attrs_new(S_MAX_ATTR_TUPLES)))
         goto fail;
     return self;
 fail:
@@ -82,10 +97,13 @@ void spatial_nearrepeat_destroy(spatial_nearrepeat_t **self_p)
         return;
     spatial_nearrepeat_t *self = *self_p;
     spatial_window_destroy(&self->window);
+    spatial_attrs_destroy(&self->attrs);
     for (size_t i = 0; i < self->kind_count; i++)
         free(self->kinds[i]);
     free(self->kinds);
-    free(self->matches);
+    free(self->matches.items);
+    free(self->revised.items);
+    free(self->later);
     free(self);
     *self_p = NULL;
 }
@@ -114,6 +132,7 @@ static bool s_probe(const spatial_nearrepeat_t *self, const spatial_nearrepeat_e
         memcpy(probe->record_id, event->event_id, sizeof probe->record_id);
     }
     probe->kind = s_kind_index(self, event->kind);
+    probe->attrs = SPATIAL_ATTRS_NONE;
     probe->occurred_us = event->occurred_us;
     probe->reported_us = event->reported_us;
     probe->lon = event->lon;
@@ -153,12 +172,52 @@ static bool s_precedes(const spatial_window_entry_t *a, const spatial_window_ent
     return memcmp(a->event_id, b->event_id, sizeof a->event_id) < 0;
 }
 
-/* Visitor for spatial_window_visit: keeps earlier candidates that satisfy every pairing rule
- * and counts the later ones (their pair was due when they arrived, before probe). */
+/* One visit of the window around a probe. */
+typedef struct {
+    spatial_nearrepeat_t *self;
+    s_matches_t *out;   /* earlier partners */
+    bool collect_later; /* keep copies of later partners in self->later */
+} s_visit_t;
+
+static int s_push_match(s_matches_t *out, const spatial_window_entry_t *held, double distance_m,
+                        int64_t dt_us)
+{
+    if (out->len == out->cap) {
+        size_t cap = out->cap ? out->cap * 2 : 64;
+        spatial_nearrepeat_match_t *grown = realloc(out->items, cap * sizeof *grown);
+        if (!grown)
+            return WF_ENOMEM;
+        out->items = grown;
+        out->cap = cap;
+    }
+    spatial_nearrepeat_match_t *match = &out->items[out->len++];
+    memcpy(match->event_id, held->event_id, sizeof match->event_id);
+    match->distance_m = distance_m;
+    match->dt_s = dt_us / WF_US_PER_SEC;
+    return WF_OK;
+}
+
+static int s_push_later(spatial_nearrepeat_t *self, const spatial_window_entry_t *held)
+{
+    if (self->later_len == self->later_cap) {
+        size_t cap = self->later_cap ? self->later_cap * 2 : 16;
+        spatial_window_entry_t *grown = realloc(self->later, cap * sizeof *grown);
+        if (!grown)
+            return WF_ENOMEM;
+        self->later = grown;
+        self->later_cap = cap;
+    }
+    self->later[self->later_len++] = *held;
+    return WF_OK;
+}
+
+/* Visitor for spatial_window_visit: keeps earlier candidates that satisfy every pairing rule,
+ * and (when asked) the later ones, whose signals the probe revises. */
 static int s_consider(void *user, const spatial_window_entry_t *probe,
                       const spatial_window_entry_t *held)
 {
-    spatial_nearrepeat_t *self = user;
+    s_visit_t *visit = user;
+    spatial_nearrepeat_t *self = visit->self;
     if (held->kind != probe->kind ||
         memcmp(held->record_id, probe->record_id, sizeof held->record_id) == 0)
         return WF_OK; /* other kind, or the same record: itself, a re-delivery, a revision */
@@ -170,36 +229,23 @@ static int s_consider(void *user, const spatial_window_entry_t *probe,
     double distance = spatial_geo_distance_m(probe->lon, probe->lat, held->lon, held->lat);
     if (!(distance <= self->distance_m))
         return WF_OK;
-    if (!earlier) {
-        self->late_found++;
-        return WF_OK;
-    }
-    if (self->matches_len == self->matches_cap) {
-        size_t cap = self->matches_cap ? self->matches_cap * 2 : 64;
-        spatial_nearrepeat_match_t *grown = realloc(self->matches, cap * sizeof *grown);
-        if (!grown)
-            return WF_ENOMEM;
-        self->matches = grown;
-        self->matches_cap = cap;
-    }
-    spatial_nearrepeat_match_t *match = &self->matches[self->matches_len++];
-    memcpy(match->event_id, held->event_id, sizeof match->event_id);
-    match->distance_m = distance;
-    match->dt_s = dt_us / WF_US_PER_SEC;
-    return WF_OK;
+    if (!earlier)
+        return visit->collect_later ? s_push_later(self, held) : WF_OK;
+    return s_push_match(visit->out, held, distance, dt_us);
 }
 
-/* Finds every held event related to probe, nearest first. */
+/* Finds every held event related to probe into out, nearest first; with collect_later, also
+ * the held later partners into self->later. */
 static int s_match(spatial_nearrepeat_t *self, const spatial_window_entry_t *probe,
-                   spatial_nearrepeat_result_t *result)
+                   s_matches_t *out, bool collect_later)
 {
-    self->matches_len = 0;
-    self->late_found = 0;
-    int rc = spatial_window_visit(self->window, probe, self->distance_m, s_consider, self);
-    if (self->matches_len > 1)
-        qsort(self->matches, self->matches_len, sizeof *self->matches, s_match_cmp);
-    result->related = self->matches;
-    result->related_count = self->matches_len;
+    out->len = 0;
+    if (collect_later)
+        self->later_len = 0;
+    s_visit_t visit = {self, out, collect_later};
+    int rc = spatial_window_visit(self->window, probe, self->distance_m, s_consider, &visit);
+    if (out->len > 1)
+        qsort(out->items, out->len, sizeof *out->items, s_match_cmp);
     return rc;
 }
 
@@ -269,8 +315,10 @@ int spatial_nearrepeat_add(spatial_nearrepeat_t *self, const spatial_nearrepeat_
     spatial_window_entry_t probe;
     bool usable = s_probe(self, event, &probe);
     result->outcome = SPATIAL_NEARREPEAT_IGNORED;
-    result->related = self->matches;
+    result->related = self->matches.items;
     result->related_count = 0;
+    result->revised_count = 0;
+    self->later_len = 0;
     if (probe.kind == SPATIAL_WINDOW_NONE || !usable) {
         s_withdraw(self, event, &probe);
         if (probe.kind != SPATIAL_WINDOW_NONE) {
@@ -288,23 +336,78 @@ int spatial_nearrepeat_add(spatial_nearrepeat_t *self, const spatial_nearrepeat_
         held == SPATIAL_WINDOW_NONE ? NULL : spatial_window_entry(self->window, held);
     bool same = entry && memcmp(entry->event_id, probe.event_id, sizeof probe.event_id) == 0;
     bool older = entry && !same && event->reported_us < entry->reported_us;
-    int rc = s_match(self, &probe, result);
-    if (rc != WF_OK)
+    int rc = s_match(self, &probe, &self->matches, true);
+    result->related = self->matches.items;
+    result->related_count = self->matches.len;
+    if (rc != WF_OK) {
+        self->later_len = 0;
         return rc;
-    if (same) { /* its later partners were counted on its first delivery, or reported by them */
+    }
+    if (same) { /* its later partners were revised on its first delivery */
+        self->later_len = 0;
         result->outcome = SPATIAL_NEARREPEAT_DUPLICATE;
         self->stats.duplicates++;
         return WF_OK;
     }
     if (older) { /* the record's pairs are its held revision's */
+        self->later_len = 0;
         result->outcome = SPATIAL_NEARREPEAT_STALE;
         self->stats.stale++;
         return WF_OK;
     }
+    if (!future) {
+        probe.attrs = spatial_attrs_intern(self->attrs, event->agency, event->district, event->beat,
+                                           event->dissemination);
+        if (probe.attrs == SPATIAL_ATTRS_NONE)
+            self->stats.attrs_full++;
+    }
     rc = s_settle(self, &probe, held, future, result);
-    if (rc == WF_OK)
-        self->stats.late_pairs += self->late_found;
-    return rc;
+    if (rc != WF_OK || future) {
+        self->later_len = 0; /* a future event is held by nothing, later partners are future */
+        return rc;
+    }
+    self->last = probe;
+    self->last_held = result->outcome == SPATIAL_NEARREPEAT_STORED;
+    self->stats.late_pairs += self->later_len;
+    result->revised_count = self->later_len;
+    return WF_OK;
+}
+
+int spatial_nearrepeat_revision(spatial_nearrepeat_t *self, size_t index,
+                                spatial_nearrepeat_revision_t *revision)
+{
+    if (index >= self->later_len)
+        return WF_EINVAL;
+    const spatial_window_entry_t *later = &self->later[index];
+    int rc = s_match(self, later, &self->revised, false);
+    if (rc == WF_OK && !self->last_held) { /* not held, so not visited: it is a partner still */
+        double distance =
+            spatial_geo_distance_m(later->lon, later->lat, self->last.lon, self->last.lat);
+        rc = s_push_match(&self->revised, &self->last, distance,
+                          later->occurred_us - self->last.occurred_us);
+        if (rc == WF_OK && self->revised.len > 1)
+            qsort(self->revised.items, self->revised.len, sizeof *self->revised.items, s_match_cmp);
+    }
+    if (rc != WF_OK)
+        return rc;
+    spatial_attrs_tuple_t tuple;
+    spatial_attrs_get(self->attrs, later->attrs, &tuple);
+    revision->event = (spatial_nearrepeat_event_t){
+        .event_id = later->event_id,
+        .agency = tuple.agency,
+        .kind = self->kinds[later->kind],
+        .occurred_us = later->occurred_us,
+        .reported_us = later->reported_us,
+        .has_location = true,
+        .lon = later->lon,
+        .lat = later->lat,
+        .district = tuple.district,
+        .beat = tuple.beat,
+        .dissemination = tuple.dissemination,
+    };
+    revision->related = self->revised.items;
+    revision->related_count = self->revised.len;
+    return WF_OK;
 }
 
 int64_t spatial_nearrepeat_watermark(const spatial_nearrepeat_t *self)
@@ -317,5 +420,7 @@ void spatial_nearrepeat_stats(const spatial_nearrepeat_t *self, spatial_nearrepe
     *stats = self->stats;
     stats->held = spatial_window_held(self->window);
     stats->bytes = sizeof *self + spatial_window_bytes(self->window) +
-                   self->matches_cap * sizeof *self->matches;
+                   spatial_attrs_bytes(self->attrs) +
+                   (self->matches.cap + self->revised.cap) * sizeof *self->matches.items +
+                   self->later_cap * sizeof *self->later;
 }

@@ -8,22 +8,17 @@
  * it is evicted (amortised through a time heap, never a scan). A hard cap on held events evicts
  * the oldest first, so memory is bounded under any input rate or any input times.
  *
- * A pair is reported by its later event, and only by it: add() relates the new event P to a
- * held event H only when H is earlier — H occurred before P, or at the same time with the
- * smaller event id (memcmp), a tie-break that depends on the events alone. A signal is thus
- * always about the later event and lists earlier ones (dt_s >= 0). When events arrive in this
- * order every pair is reported, and replaying them into a detector that still holds the first
- * pass finds, for each event, only earlier events it already found the first time: no signal
- * that the first pass did not produce (the keyed write absorbs the repeated ones).
- *
- * The price is out-of-order arrival. When the later event of a pair arrives first, the pair is
- * not reported: a late-reported earlier burglary does not retroactively signal the later one,
- * and the earlier one is no near repeat of anything. Such pairs are counted (late_pairs) so
- * operators can see what disorder costs. A time-ordered replay — what `wf-ingest --order time`
- * does — reports every pair (wf-ingest orders equal times by reading order, so a pair with equal
- * times can still arrive in reverse); a feed in file order (the Chicago portal export is newest
- * first) reports almost none. A stream that arrived out of order and is replayed does find the
- * late pairs on the second pass if both events are still held, as signals the first pass lacked.
+ * A pair belongs to its later event: the signal of an event lists the earlier events it
+ * relates to — held events that occurred before it, or at the same time with a smaller event id
+ * (memcmp), a tie-break that depends on the events alone (dt_s >= 0). The outcome does not
+ * depend on arrival order. When an event arrives after a later partner (a burglary reported
+ * days late, a backlog drained partition by partition after a crash), add() lists the held
+ * later events it relates to as revisions: for each, revision() gives that event's complete
+ * list of earlier partners as of now, so its signal (same id) can be published again and
+ * replace the one it had. Once every event of a window has arrived, each event's last signal
+ * lists the same events whatever the order of arrival; a replay finds nothing new. A revision
+ * names the later event with what the detector kept of it (kind, time, place, and agency,
+ * district, beat and dissemination from an interned table, spatial_attrs.h).
  *
  * Pairs never join two revisions of one source record or two deliveries of one event (the
  * transport is at-least-once): the detector holds at most one revision per
@@ -62,8 +57,11 @@ typedef struct {
     int64_t occurred_us; /* 0 = unknown: the event cannot be checked */
     int64_t reported_us; /* orders revisions of one record; 0 if unknown */
     bool has_location;
-    double lon, lat;    /* WGS84 degrees */
-    int64_t arrived_us; /* wall clock at arrival; 0 = do not check for future times */
+    double lon, lat;      /* WGS84 degrees */
+    int64_t arrived_us;   /* wall clock at arrival; 0 = do not check for future times */
+    const char *district; /* kept (interned) for revised signals; NULL = none */
+    const char *beat;
+    int dissemination; /* Wf__Dissemination value */
 } spatial_nearrepeat_event_t;
 
 /* What add() did with an event. Every outcome from STORED on was checked against the window. */
@@ -89,11 +87,19 @@ typedef struct {
     spatial_nearrepeat_outcome_t outcome;
     const spatial_nearrepeat_match_t *related; /* nearest first; borrowed until the next add */
     size_t related_count;                      /* all related (earlier) events found */
+    size_t revised_count; /* held later events this one relates to: see revision() */
 } spatial_nearrepeat_result_t;
 
+/* A held later event whose list of earlier partners grew, with that complete list. */
+typedef struct {
+    spatial_nearrepeat_event_t event; /* strings and id borrowed until the next add/revision */
+    const spatial_nearrepeat_match_t *related; /* nearest first; the same lifetime */
+    size_t related_count;
+} spatial_nearrepeat_revision_t;
+
 /* Cumulative counters (held is a gauge). late_pairs counts, for each event checked as a new
- * revision (not a re-delivery, not a stale revision), the held later events it would pair with;
- * an event replayed after it left the window counts its pairs again. */
+ * revision (not a re-delivery, not a stale revision), the held later events it pairs with (each
+ * is then revised); an event replayed after it left the window counts its pairs again. */
 typedef struct {
     uint64_t held;        /* events held now */
     uint64_t stored;      /* events ever held */
@@ -105,7 +111,8 @@ typedef struct {
     uint64_t replaced;    /* held revisions superseded by a newer one */
     uint64_t future;      /* occurrence time beyond arrival + tolerance */
     uint64_t unusable;    /* of a checked kind but without location or time */
-    uint64_t late_pairs;  /* pairs not reported because the later event arrived first */
+    uint64_t late_pairs;  /* pairs whose later event arrived first (reported by revision) */
+    uint64_t attrs_full;  /* events held without agency/district/beat: attribute table full */
     uint64_t bytes;       /* memory the detector holds */
 } spatial_nearrepeat_stats_t;
 
@@ -122,6 +129,13 @@ void spatial_nearrepeat_destroy(spatial_nearrepeat_t **self_p);
  * revision of a held record that changed kind or lost its location withdraws the held one. */
 int spatial_nearrepeat_add(spatial_nearrepeat_t *self, const spatial_nearrepeat_event_t *event,
                            spatial_nearrepeat_result_t *result);
+
+/* Fills *revision with the index-th (0 <= index < result->revised_count) held later event of
+ * the last add() and its complete list of earlier partners, the added event included. Valid
+ * until the next add() or revision(); the added event's own result stays valid. Returns 0,
+ * WF_EINVAL (index out of range) or WF_ENOMEM. */
+int spatial_nearrepeat_revision(spatial_nearrepeat_t *self, size_t index,
+                                spatial_nearrepeat_revision_t *revision);
 
 /* Newest occurrence time seen (0 before the first held event). */
 int64_t spatial_nearrepeat_watermark(const spatial_nearrepeat_t *self);

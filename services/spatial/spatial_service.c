@@ -9,9 +9,9 @@
  *
  * The detector's window lives in memory; at start it is refilled from the events wf-enrich
  * persisted (the last T + lateness of the checked kinds), so a restart does not leave the
- * detector blind to the burglaries of the past two weeks. A pair is reported by its later event
- * only (spatial_nearrepeat.h); pairs whose later event arrived first are counted in
- * nearrepeat_late_pairs.
+ * detector blind to the burglaries of the past two weeks. A pair belongs to its later event
+ * (spatial_nearrepeat.h); when the earlier one arrives last, the later event's signal is
+ * published again, revised (signals_revised), and the row keeps the longer related list.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,9 +47,14 @@ static const wf_pgwriter_spec_t s_signals_spec = {
     .merge_sql = "INSERT INTO signals (signal_id, signal_type, event_id, kind, occurred_at, geom,"
                  " related_event_ids, related_count, radius_m, window_s, cell, district, beat,"
                  " agency, created_at)"
-                 " SELECT signal_id, signal_type, event_id, kind, occurred_at, geom,"
-                 " related_event_ids, related_count, radius_m, window_s, cell, district, beat,"
-                 " agency, created_at FROM signals_stage ON CONFLICT (signal_id) DO NOTHING",
+                 " SELECT DISTINCT ON (signal_id) signal_id, signal_type, event_id, kind,"
+                 " occurred_at, geom, related_event_ids, related_count, radius_m, window_s, cell,"
+                 " district, beat, agency, created_at FROM signals_stage"
+                 " ORDER BY signal_id, related_count DESC"
+                 " ON CONFLICT (signal_id) DO UPDATE SET related_event_ids ="
+                 " EXCLUDED.related_event_ids, related_count = EXCLUDED.related_count,"
+                 " updated_at = EXCLUDED.created_at"
+                 " WHERE signals.related_count < EXCLUDED.related_count",
 };
 
 static const wf_pgwriter_spec_t s_dead_letters_spec = {
@@ -204,7 +209,26 @@ static void s_append_signal_row(spatial_service_t *self, const Wf__SpatialSignal
     wf_pgwriter_row_end(w);
 }
 
-/* Detects near repeats for one delivery; appends and publishes its signal if it has one. */
+/* Appends the signal's row and publishes it, stamped with the ingest time of the event that
+ * caused it (what latency is measured from). */
+static int s_emit(spatial_service_t *self, Wf__SpatialSignal *signal, int64_t ingest_ts_us,
+                  int64_t now)
+{
+    s_append_signal_row(self, signal, now);
+    Wf__Envelope out = WF__ENVELOPE__INIT;
+    out.body_case = WF__ENVELOPE__BODY_SIGNAL;
+    out.signal = signal;
+    out.ingest_ts_us = ingest_ts_us;
+    size_t key_len;
+    const char *key = spatial_signal_key(self->signal, &key_len);
+    int rc = wf_transport_publish(self->transport, self->topic_signals, key, key_len, &out);
+    if (rc == WF_OK)
+        wf_stats_add(self->svc->stats, "signals_published", 1);
+    return rc;
+}
+
+/* Detects near repeats for one delivery; appends and publishes its signal if it has one, and
+ * the revised signals of held events it turned out to precede. */
 static int s_process(spatial_service_t *self, const wf_delivery_t *delivery, int64_t now)
 {
     const Wf__Envelope *envelope = delivery->envelope;
@@ -235,21 +259,25 @@ static int s_process(spatial_service_t *self, const wf_delivery_t *delivery, int
     }
     if (result.outcome != SPATIAL_NEARREPEAT_IGNORED)
         wf_stats_add(self->svc->stats, "events_considered", 1);
-    if (result.related_count == 0)
-        return WF_OK;
 
-    Wf__SpatialSignal *signal = spatial_signal_build(self->signal, enriched, &result);
-    s_append_signal_row(self, signal, now);
-    Wf__Envelope out = WF__ENVELOPE__INIT;
-    out.body_case = WF__ENVELOPE__BODY_SIGNAL;
-    out.signal = signal;
-    out.ingest_ts_us = envelope->ingest_ts_us;
-    size_t key_len;
-    const char *key = spatial_signal_key(self->signal, &key_len);
-    rc = wf_transport_publish(self->transport, self->topic_signals, key, key_len, &out);
-    if (rc == WF_OK)
-        wf_stats_add(self->svc->stats, "signals_published", 1);
-    return rc;
+    if (result.related_count > 0) {
+        rc = s_emit(self, spatial_signal_build(self->signal, enriched, &result),
+                    envelope->ingest_ts_us, now);
+        if (rc != WF_OK)
+            return rc;
+    }
+    /* an earlier partner of held events arrived after them: their signals grow */
+    for (size_t i = 0; i < result.revised_count; i++) {
+        spatial_nearrepeat_revision_t revision;
+        rc = spatial_nearrepeat_revision(self->nearrepeat, i, &revision);
+        if (rc == WF_OK)
+            rc = s_emit(self, spatial_signal_build_revision(self->signal, &revision),
+                        envelope->ingest_ts_us, now);
+        if (rc != WF_OK)
+            return rc;
+        wf_stats_add(self->svc->stats, "signals_revised", 1);
+    }
+    return WF_OK;
 }
 
 /* ---- one batch -------------------------------------------------------------------------- */
@@ -353,7 +381,9 @@ static const char s_warm_sql[] =
     " SELECT e.event_id::text, e.agency, e.source_record_id, e.kind,"
     " (extract(epoch FROM e.occurred_at) * 1000000)::bigint,"
     " coalesce((extract(epoch FROM e.reported_at) * 1000000)::bigint, 0),"
-    " ST_X(e.geom), ST_Y(e.geom)"
+    " ST_X(e.geom), ST_Y(e.geom), coalesce(e.district, ''), coalesce(e.beat, ''),"
+    " CASE e.dissemination WHEN 'public' THEN 1 WHEN 'law_enforcement' THEN 2"
+    " WHEN 'agency_only' THEN 3 WHEN 'restricted' THEN 4 ELSE 0 END"
     " FROM events e, newest WHERE e.kind = ANY (string_to_array($1, ','))"
     " AND e.geom IS NOT NULL AND e.occurred_at <= newest.t"
     " AND e.occurred_at >= newest.t - make_interval(secs => $2::double precision)"
@@ -376,6 +406,9 @@ static void s_warm_row(spatial_service_t *self, const PGresult *res, int64_t now
         .lon = strtod(PQgetvalue(res, 0, 6), NULL),
         .lat = strtod(PQgetvalue(res, 0, 7), NULL),
         .arrived_us = now,
+        .district = PQgetvalue(res, 0, 8),
+        .beat = PQgetvalue(res, 0, 9),
+        .dissemination = atoi(PQgetvalue(res, 0, 10)),
     };
     spatial_nearrepeat_result_t ignored;
     spatial_nearrepeat_add(self->nearrepeat, &event, &ignored);

@@ -1,9 +1,12 @@
 /* spatial_signal.c — enriched events in, NEAR_REPEAT signals out.
  *
  * The signal id is a UUIDv5 of ("near_repeat", event id), so a replayed event yields the same
- * signal id and the keyed write into `signals` absorbs it. Related events are listed nearest
- * first and capped, but related_count keeps the full number so alert rules can threshold on it.
+ * signal id and the keyed write into `signals` absorbs it; a revision (an earlier partner
+ * arrived late) keeps the id and lists more related events, and the write keeps the longest list.
+ * Related events are listed nearest first and capped, but related_count keeps the full number so
+ * alert rules can threshold on it.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +26,7 @@ struct spatial_signal_t {
     Wf__RelatedEvent **related_ptrs;    /* signal.related points here */
     const uint8_t **related_ids;        /* the same ids for a uuid[] column */
     wf_uuid_t signal_id;                /* signal.signal_id points here */
+    uint8_t event_id[WF_UUID_LEN];      /* signal.event_id points here */
     char cell[SPATIAL_GEO_CELL_ID_LEN]; /* hotspot identity */
     char key[WF_CELL_KEY_LEN];          /* partition key */
     size_t key_len;                     /* its length */
@@ -91,6 +95,9 @@ int spatial_signal_read_event(const Wf__EnrichedEvent *enriched, int64_t arrived
         event->lat = source->location->lat;
     }
     event->arrived_us = arrived_us;
+    event->district = enriched->district;
+    event->beat = enriched->beat;
+    event->dissemination = (int)source->dissemination;
     return WF_OK;
 }
 
@@ -100,60 +107,108 @@ static char *s_text(const char *text)
     return (char *)(text ? text : "");
 }
 
-Wf__SpatialSignal *spatial_signal_build(spatial_signal_t *self, const Wf__EnrichedEvent *enriched,
-                                        const spatial_nearrepeat_result_t *result)
+/* What a signal says about its event, from a message or from the detector's memory. */
+typedef struct {
+    const uint8_t *event_id; /* 16 bytes */
+    const char *kind, *agency, *district, *beat;
+    int64_t occurred_us;
+    int dissemination;
+    bool located;
+    double lon, lat;
+} s_subject_t;
+
+static Wf__SpatialSignal *s_build(spatial_signal_t *self, const s_subject_t *subject,
+                                  const spatial_nearrepeat_match_t *related, size_t related_count)
 {
-    const Wf__NormalizedEvent *event = enriched->event;
     Wf__SpatialSignal *signal = &self->signal;
     wf__spatial_signal__init(signal);
 
     char event_text[WF_UUID_STR_LEN];
-    wf_uuid_format(event->event_id.data, event_text);
+    wf_uuid_format(subject->event_id, event_text);
     const char *parts[] = {"near_repeat", event_text};
     wf_id_derive(&self->signal_id, "signal", parts, 2);
     signal->signal_id.data = self->signal_id.bytes;
     signal->signal_id.len = WF_UUID_LEN;
     signal->type = WF__SIGNAL_TYPE__NEAR_REPEAT;
-    signal->event_id = event->event_id;
-    signal->kind = s_text(event->kind);
-    signal->occurred_at_us = event->occurred_at_us;
-    signal->agency = s_text(event->agency);
-    signal->district = s_text(enriched->district);
-    signal->beat = s_text(enriched->beat);
-    signal->dissemination = event->dissemination;
+    memcpy(self->event_id, subject->event_id, WF_UUID_LEN);
+    signal->event_id.data = self->event_id;
+    signal->event_id.len = WF_UUID_LEN;
+    signal->kind = s_text(subject->kind);
+    signal->occurred_at_us = subject->occurred_us;
+    signal->agency = s_text(subject->agency);
+    signal->district = s_text(subject->district);
+    signal->beat = s_text(subject->beat);
+    signal->dissemination = (Wf__Dissemination)subject->dissemination;
     signal->radius_m = self->config.radius_m;
     signal->window_s = self->config.window_us / WF_US_PER_SEC;
 
-    bool located = event->location != NULL;
-    double lon = located ? event->location->lon : 0.0, lat = located ? event->location->lat : 0.0;
-    if (located) {
+    if (subject->located) {
         wf__point__init(&self->location);
-        self->location.lon = lon;
-        self->location.lat = lat;
+        self->location.lon = subject->lon;
+        self->location.lat = subject->lat;
         signal->location = &self->location;
-        spatial_geo_cell_id(self->cell, sizeof self->cell, lon, lat, self->config.cell_m);
+        spatial_geo_cell_id(self->cell, sizeof self->cell, subject->lon, subject->lat,
+                            self->config.cell_m);
     } else {
         self->cell[0] = '\0';
     }
     signal->cell = self->cell;
-    self->key_len = wf_cell_key(self->key, sizeof self->key, located, lon, lat, event->agency);
+    self->key_len = wf_cell_key(self->key, sizeof self->key, subject->located, subject->lon,
+                                subject->lat, subject->agency);
 
-    size_t listed = result->related_count;
+    size_t listed = related_count;
     if (listed > self->config.max_related)
         listed = self->config.max_related;
     for (size_t i = 0; i < listed; i++) {
-        Wf__RelatedEvent *related = &self->related[i];
-        related->event_id.data = (uint8_t *)result->related[i].event_id;
-        related->event_id.len = WF_UUID_LEN;
-        related->distance_m = result->related[i].distance_m;
-        related->dt_s = result->related[i].dt_s;
-        self->related_ids[i] = result->related[i].event_id;
+        Wf__RelatedEvent *item = &self->related[i];
+        item->event_id.data = (uint8_t *)related[i].event_id;
+        item->event_id.len = WF_UUID_LEN;
+        item->distance_m = related[i].distance_m;
+        item->dt_s = related[i].dt_s;
+        self->related_ids[i] = related[i].event_id;
     }
     signal->n_related = listed;
     signal->related = self->related_ptrs;
-    signal->related_count =
-        result->related_count > UINT32_MAX ? UINT32_MAX : (uint32_t)result->related_count;
+    signal->related_count = related_count > UINT32_MAX ? UINT32_MAX : (uint32_t)related_count;
     return signal;
+}
+
+Wf__SpatialSignal *spatial_signal_build(spatial_signal_t *self, const Wf__EnrichedEvent *enriched,
+                                        const spatial_nearrepeat_result_t *result)
+{
+    const Wf__NormalizedEvent *event = enriched->event;
+    s_subject_t subject = {
+        .event_id = event->event_id.data,
+        .kind = event->kind,
+        .agency = event->agency,
+        .district = enriched->district,
+        .beat = enriched->beat,
+        .occurred_us = event->occurred_at_us,
+        .dissemination = (int)event->dissemination,
+        .located = event->location != NULL,
+        .lon = event->location ? event->location->lon : 0.0,
+        .lat = event->location ? event->location->lat : 0.0,
+    };
+    return s_build(self, &subject, result->related, result->related_count);
+}
+
+Wf__SpatialSignal *spatial_signal_build_revision(spatial_signal_t *self,
+                                                 const spatial_nearrepeat_revision_t *revision)
+{
+    const spatial_nearrepeat_event_t *event = &revision->event;
+    s_subject_t subject = {
+        .event_id = event->event_id,
+        .kind = event->kind,
+        .agency = event->agency,
+        .district = event->district,
+        .beat = event->beat,
+        .occurred_us = event->occurred_us,
+        .dissemination = event->dissemination,
+        .located = event->has_location,
+        .lon = event->lon,
+        .lat = event->lat,
+    };
+    return s_build(self, &subject, revision->related, revision->related_count);
 }
 
 const uint8_t *const *spatial_signal_related_ids(const spatial_signal_t *self, size_t *count)

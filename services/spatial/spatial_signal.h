@@ -45,6 +45,11 @@ int spatial_signal_read_event(const Wf__EnrichedEvent *enriched, int64_t arrived
 Wf__SpatialSignal *spatial_signal_build(spatial_signal_t *self, const Wf__EnrichedEvent *enriched,
                                         const spatial_nearrepeat_result_t *result);
 
+/* Builds the NEAR_REPEAT signal of a held later event revised by the last add (same signal id
+ * as its first signal). Valid until the next build or the next detector call. */
+Wf__SpatialSignal *spatial_signal_build_revision(spatial_signal_t *self,
+                                                 const spatial_nearrepeat_revision_t *revision);
+
 /* The related event ids of the last built signal, as 16-byte arrays (for a uuid[] column). */
 const uint8_t *const *spatial_signal_related_ids(const spatial_signal_t *self, size_t *count);
 

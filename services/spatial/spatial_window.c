@@ -1,7 +1,7 @@
 /* spatial_window.c — entry pool, grid and record tables, and time heap of the near-repeat window.
  *
  * Entries are addressed by 32-bit index into one pool that grows by doubling up to max_events,
- * so a held event costs one 88-byte entry plus a few index words and nothing is allocated per
+ * so a held event costs one 96-byte entry plus a few index words and nothing is allocated per
  * event. The two hash tables use linear probing over entry indexes (the key is read from the
  * entry itself) and backward-shift deletion, so they need no tombstones and never degrade
  * however long the stream runs.

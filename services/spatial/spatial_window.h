@@ -15,7 +15,7 @@
 
 #define SPATIAL_WINDOW_NONE UINT32_MAX /* no entry / no kind */
 
-/* One held event (88 bytes). */
+/* One held event (96 bytes). */
 typedef struct {
     uint8_t event_id[16];  /* the event (revision) held */
     uint8_t record_id[16]; /* digest of (agency, source_record_id): one held entry per record */
@@ -26,6 +26,7 @@ typedef struct {
     uint32_t kind;         /* index into the detector's kinds */
     uint32_t prev, next;   /* neighbours in the cell's chain; next also chains free entries */
     uint32_t heap_pos;     /* where the entry sits in the time heap */
+    uint32_t attrs;        /* agency, district, beat (spatial_attrs.h) for revised signals */
 } spatial_window_entry_t;
 
 typedef struct spatial_window_t spatial_window_t;

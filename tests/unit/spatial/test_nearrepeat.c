@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include <wf/clock.h>
+#include <wf/err.h>
 #include <wf/id.h>
 
 #include "spatial_geo.h"
@@ -83,12 +84,21 @@ static void test_time_boundary(void **state)
         assert_int_equal(spatial_testdata_stats(nr).late_pairs, 0);
         spatial_nearrepeat_destroy(&nr);
 
-        /* The later one first: the earlier one, arriving second, is not related to it … */
+        /* The later one first: the earlier one, arriving second, has no earlier partner … */
         nr = spatial_testdata_detector(NULL, 0, 1000000);
         spatial_testdata_add(nr, &b, &r);
         assert_int_equal(spatial_testdata_add(nr, &a, &r), SPATIAL_NEARREPEAT_STORED);
         assert_int_equal(r.related_count, 0);
-        /* … the pair is counted as late, within the same D and T */
+        /* … but revises the later one's signal, within the same D and T */
+        assert_int_equal(r.revised_count, cases[c].related ? 1 : 0);
+        if (cases[c].related) {
+            spatial_nearrepeat_revision_t rev;
+            assert_int_equal(spatial_nearrepeat_revision(nr, 0, &rev), WF_OK);
+            assert_memory_equal(rev.event.event_id, b.id.bytes, WF_UUID_LEN);
+            assert_int_equal(rev.related_count, 1);
+            assert_true(spatial_testdata_is(&rev.related[0], &a));
+            assert_int_equal(rev.related[0].dt_s, cases[c].dt / SEC);
+        }
         assert_int_equal(spatial_testdata_stats(nr).late_pairs, cases[c].related ? 1 : 0);
         spatial_nearrepeat_destroy(&nr);
     }
@@ -118,6 +128,12 @@ static void test_equal_times_tie_break(void **state)
     spatial_testdata_add(nr, late, &r);
     spatial_testdata_add(nr, early, &r);
     assert_int_equal(r.related_count, 0);
+    assert_int_equal(r.revised_count, 1); /* the tie-break makes `late` the pair's owner */
+    spatial_nearrepeat_revision_t rev;
+    assert_int_equal(spatial_nearrepeat_revision(nr, 0, &rev), WF_OK);
+    assert_memory_equal(rev.event.event_id, late->id.bytes, WF_UUID_LEN);
+    assert_int_equal(rev.related_count, 1);
+    assert_int_equal(rev.related[0].dt_s, 0);
     assert_int_equal(spatial_testdata_stats(nr).late_pairs, 1);
     /* a re-delivery of the later one now finds the earlier one (same signal id as ever) */
     assert_int_equal(spatial_testdata_add(nr, late, &r), SPATIAL_NEARREPEAT_DUPLICATE);
@@ -257,26 +273,41 @@ static void test_out_of_order_arrival(void **state)
     spatial_testdata_ev_t late5 = spatial_testdata_ev_at("1", 0, 0, T0 + 5 * DAY);
     spatial_testdata_ev_t early1 = spatial_testdata_ev_at("2", 0, 100, T0 + DAY);
     spatial_testdata_ev_t mid3 = spatial_testdata_ev_at("3", 0, 30, T0 + 3 * DAY);
+    spatial_nearrepeat_revision_t rev;
     spatial_testdata_add(nr, &late5, &r);
     assert_int_equal(r.related_count, 0);
-    /* reported late: it does not retroactively make late5 a near repeat */
+    /* reported late: it makes late5 a near repeat after the fact (late5's signal is revised) */
     assert_int_equal(spatial_testdata_add(nr, &early1, &r), SPATIAL_NEARREPEAT_STORED);
     assert_int_equal(r.related_count, 0);
+    assert_int_equal(r.revised_count, 1);
+    assert_int_equal(spatial_nearrepeat_revision(nr, 0, &rev), WF_OK);
+    assert_memory_equal(rev.event.event_id, late5.id.bytes, WF_UUID_LEN);
+    assert_int_equal(rev.related_count, 1);
+    assert_true(spatial_testdata_is(&rev.related[0], &early1));
+    assert_int_equal(rev.related[0].dt_s, 4 * 86400);
     assert_int_equal(spatial_testdata_stats(nr).late_pairs, 1);
     assert_int_equal(spatial_testdata_add(nr, &mid3, &r), SPATIAL_NEARREPEAT_STORED);
     assert_int_equal(r.related_count, 1); /* early1, 70 m, two days before */
     assert_true(spatial_testdata_is(&r.related[0], &early1));
     assert_int_equal(r.related[0].dt_s, 2 * 86400);
-    assert_int_equal(spatial_testdata_stats(nr).late_pairs, 2); /* and late5 after it */
+    /* and late5 after it: revised again, now with both, nearest first */
+    assert_int_equal(r.revised_count, 1);
+    assert_int_equal(spatial_nearrepeat_revision(nr, 0, &rev), WF_OK);
+    assert_int_equal(rev.related_count, 2);
+    assert_true(spatial_testdata_is(&rev.related[0], &mid3));
+    assert_true(spatial_testdata_is(&rev.related[1], &early1));
+    assert_true(spatial_testdata_is(&r.related[0], &early1)); /* the add's own list stays valid */
+    assert_int_equal(spatial_testdata_stats(nr).late_pairs, 2);
     assert_int_equal(spatial_nearrepeat_watermark(nr), T0 + 5 * DAY);
-    /* A re-delivery of late5 is checked again: now it finds both, nearest first. This is the
-     * one way a replay of a disordered stream adds a signal (documented in the header). */
+    /* A re-delivery of late5 is checked again and finds both (the same list as its last
+     * revision), and revises nothing. */
     assert_int_equal(spatial_testdata_add(nr, &late5, &r), SPATIAL_NEARREPEAT_DUPLICATE);
     assert_int_equal(r.related_count, 2);
     assert_true(spatial_testdata_is(&r.related[0], &mid3)); /* 30 m */
     assert_int_equal(r.related[0].dt_s, 2 * 86400);
     assert_true(spatial_testdata_is(&r.related[1], &early1)); /* 100 m */
     assert_int_equal(r.related[1].dt_s, 4 * 86400);
+    assert_int_equal(r.revised_count, 0);
     assert_int_equal(spatial_testdata_stats(nr).late_pairs, 2);
     spatial_nearrepeat_destroy(&nr);
 }
@@ -301,53 +332,96 @@ static size_t s_index_of(const spatial_testdata_ev_t *events, size_t n, const ui
 
 typedef struct {
     size_t pairs;    /* brute-force near-repeat pairs */
-    size_t reported; /* pairs reported by their later event */
+    size_t reported; /* pairs reported by their later event on its arrival */
+    size_t revised;  /* revisions handed out */
     spatial_nearrepeat_stats_t stats;
 } s_run_t;
 
+/* Checks one list of related events of events[l] after the events with pos < arrived have
+ * arrived: exactly the brute-force earlier partners that have arrived, with right dt, nearest
+ * first. Returns the list's length. */
+static size_t s_check_list(const spatial_testdata_ev_t *events, size_t n, const size_t *pos,
+                           size_t arrived, size_t l, const spatial_nearrepeat_match_t *related,
+                           size_t count)
+{
+    size_t expected = 0;
+    for (size_t e = 0; e < n; e++)
+        expected += e != l && pos[e] < arrived && s_related(&events[l], &events[e]) &&
+                    spatial_testdata_ev_before(&events[e], &events[l]);
+    assert_int_equal(count, expected);
+    for (size_t m = 0; m < count; m++) {
+        size_t j = s_index_of(events, n, related[m].event_id);
+        assert_true(pos[j] < arrived);
+        assert_true(s_related(&events[l], &events[j]));
+        assert_true(spatial_testdata_ev_before(&events[j], &events[l]));
+        assert_int_equal(related[m].dt_s, (events[l].occurred - events[j].occurred) / SEC);
+        if (m > 0)
+            assert_true(related[m - 1].distance_m <= related[m].distance_m);
+    }
+    return count;
+}
+
 /* Feeds events in order[] (nothing may leave the window) and checks that each brute-force pair
- * (E earlier, L later) is reported exactly once, by L, when E arrived before L, and is counted
- * in late_pairs when L arrived first. */
+ * (E earlier, L later) is reported by L: on L's arrival when E arrived before it, else by a
+ * revision of L when E arrives (and counted in late_pairs). The last list each event got must
+ * hold all its earlier partners, whatever the order. */
 static s_run_t s_check_order(const spatial_testdata_ev_t *events, const size_t *order, size_t n)
 {
     const char *kinds[] = {"burglary.residential", "burglary.commercial"};
     spatial_nearrepeat_t *nr = spatial_testdata_detector(kinds, 2, 1000000);
-    unsigned char *seen = calloc(n * n, 1); /* seen[L * n + E] */
-    size_t *pos = calloc(n, sizeof *pos);
-    assert_non_null(seen);
+    size_t *pos = malloc(n * sizeof *pos), *last = calloc(n, sizeof *last);
     assert_non_null(pos);
+    assert_non_null(last);
+    for (size_t i = 0; i < n; i++)
+        pos[i] = SIZE_MAX;
+    s_run_t run = {0};
+    size_t late = 0;
     spatial_nearrepeat_result_t r;
     for (size_t k = 0; k < n; k++) {
         size_t i = order[k];
         pos[i] = k;
         assert_int_equal(spatial_testdata_add(nr, &events[i], &r), SPATIAL_NEARREPEAT_STORED);
-        for (size_t m = 0; m < r.related_count; m++) {
-            size_t j = s_index_of(events, n, r.related[m].event_id);
-            assert_true(s_related(&events[i], &events[j]));
-            assert_true(spatial_testdata_ev_before(&events[j], &events[i]));
-            assert_int_equal(r.related[m].dt_s, (events[i].occurred - events[j].occurred) / SEC);
-            if (m > 0)
-                assert_true(r.related[m - 1].distance_m <= r.related[m].distance_m);
-            seen[i * n + j]++;
+        last[i] = s_check_list(events, n, pos, k, i, r.related, r.related_count);
+        run.reported += r.related_count;
+        size_t later = 0; /* partners of i that arrived before it and occurred after it */
+        for (size_t l = 0; l < n; l++)
+            later += l != i && pos[l] < k && s_related(&events[l], &events[i]) &&
+                     spatial_testdata_ev_before(&events[i], &events[l]);
+        assert_int_equal(r.revised_count, later);
+        late += later;
+        for (size_t v = 0; v < r.revised_count; v++) {
+            spatial_nearrepeat_revision_t rev;
+            assert_int_equal(spatial_nearrepeat_revision(nr, v, &rev), WF_OK);
+            size_t l = s_index_of(events, n, rev.event.event_id);
+            assert_int_equal(rev.event.occurred_us, events[l].occurred);
+            assert_string_equal(rev.event.kind, events[l].kind);
+            assert_string_equal(rev.event.agency, "CPD");
+            assert_true(rev.event.has_location && rev.event.lon == events[l].lon &&
+                        rev.event.lat == events[l].lat);
+            size_t count = s_check_list(events, n, pos, k + 1, l, rev.related, rev.related_count);
+            assert_true(count > last[l]); /* a revision always adds the arriving event */
+            last[l] = count;
+            run.revised++;
         }
+        assert_int_equal(
+            spatial_nearrepeat_revision(nr, r.revised_count, &(spatial_nearrepeat_revision_t){0}),
+            WF_EINVAL);
     }
-    s_run_t run = {0};
-    size_t late = 0;
-    for (size_t l = 0; l < n; l++)
-        for (size_t e = 0; e < n; e++) {
-            bool pair = e != l && s_related(&events[l], &events[e]) &&
+    for (size_t l = 0; l < n; l++) { /* every event ends with all its earlier partners */
+        size_t partners = 0;
+        for (size_t e = 0; e < n; e++)
+            partners += e != l && s_related(&events[l], &events[e]) &&
                         spatial_testdata_ev_before(&events[e], &events[l]);
-            assert_int_equal(seen[l * n + e], pair && pos[e] < pos[l] ? 1 : 0);
-            run.pairs += pair;
-            run.reported += seen[l * n + e];
-            late += pair && pos[l] < pos[e];
-        }
+        assert_int_equal(last[l], partners);
+        run.pairs += partners;
+    }
     run.stats = spatial_testdata_stats(nr);
     assert_int_equal(run.stats.late_pairs, late);
+    assert_int_equal(run.revised, late);
     assert_int_equal(run.reported + late, run.pairs);
     assert_true(run.pairs > 50); /* the scenario must actually contain near repeats */
-    free(seen);
     free(pos);
+    free(last);
     spatial_nearrepeat_destroy(&nr);
     return run;
 }
@@ -377,7 +451,7 @@ static void test_any_order_matches_brute_force(void **state)
     s_run_t run = s_check_order(events, order, N);
     assert_int_equal(run.reported, run.pairs);
     assert_int_equal(run.stats.late_pairs, 0);
-    for (size_t i = 0; i < N / 2; i++) { /* newest first: no pair at all, every one late */
+    for (size_t i = 0; i < N / 2; i++) { /* newest first: every pair reported by revision */
         size_t t = order[i];
         order[i] = order[N - 1 - i];
         order[N - 1 - i] = t;
@@ -404,8 +478,8 @@ static int s_cmp_key(const void *a, const void *b)
     return x[0] < y[0] ? -1 : x[0] > y[0];
 }
 
-/* Arrival disorder within the lateness: eviction runs, yet every pair is either reported by its
- * later event or counted late, none lost to the window. */
+/* Arrival disorder within the lateness: eviction runs, yet every pair is reported by its later
+ * event, on its arrival or by a revision, none lost to the window. */
 static void test_bounded_disorder_loses_nothing(void **state)
 {
     (void)state;

@@ -134,7 +134,7 @@ static void test_build(void **state)
     s_input(&in);
     spatial_nearrepeat_match_t matches[20];
     s_matches(matches, 20);
-    spatial_nearrepeat_result_t result = {SPATIAL_NEARREPEAT_STORED, matches, 20};
+    spatial_nearrepeat_result_t result = {SPATIAL_NEARREPEAT_STORED, matches, 20, 0};
     spatial_signal_t *builder = s_new(16);
     Wf__SpatialSignal *signal = spatial_signal_build(builder, &in.enriched, &result);
 
@@ -191,9 +191,9 @@ static void test_build(void **state)
 }
 
 /* A real near-repeat pair from the 2014 export, 202 m and 7 d 5.5 h apart in beat 1522. In time
- * order the later burglary's signal lists the earlier one; the other way round there is no
- * signal at all (a late-reported earlier burglary does not signal the later one), only a late
- * pair in the detector's counters. */
+ * order the later burglary's signal lists the earlier one. The other way round, the earlier
+ * burglary (reported late) has no signal of its own but revises the later one's, and the revised
+ * signal is byte for byte the signal the in-order run published. */
 static void test_signal_is_about_the_later_event(void **state)
 {
     (void)state;
@@ -206,11 +206,13 @@ static void test_signal_is_about_the_later_event(void **state)
     spatial_nearrepeat_config_t config = {
         kinds, 1, 400, 14 * WF_US_PER_DAY, 3 * WF_US_PER_DAY, 1000, WF_US_PER_DAY};
     spatial_signal_t *builder = s_new(16);
+    uint8_t packed[2][512];
+    size_t packed_len[2] = {0, 0};
     for (int reverse = 0; reverse < 2; reverse++) {
         spatial_nearrepeat_t *nr = spatial_nearrepeat_new(&config);
         assert_non_null(nr);
         const s_input_t *arrivals[] = {reverse ? &later : &earlier, reverse ? &earlier : &later};
-        size_t related[2];
+        size_t related[2], revised[2];
         spatial_nearrepeat_result_t result;
         for (int i = 0; i < 2; i++) {
             spatial_nearrepeat_event_t event;
@@ -219,30 +221,43 @@ static void test_signal_is_about_the_later_event(void **state)
                 spatial_signal_read_event(&arrivals[i]->enriched, 0, &event, &code, &field), 0);
             assert_int_equal(spatial_nearrepeat_add(nr, &event, &result), 0);
             related[i] = result.related_count;
+            revised[i] = result.revised_count;
         }
         spatial_nearrepeat_stats_t stats;
         spatial_nearrepeat_stats(nr, &stats);
-        assert_int_equal(related[0], 0);
+        assert_int_equal(related[0] + revised[0], 0);
         assert_int_equal(related[1], reverse ? 0 : 1);
+        assert_int_equal(revised[1], reverse ? 1 : 0);
         assert_int_equal(stats.late_pairs, reverse ? 1 : 0);
-        if (!reverse) {
-            Wf__SpatialSignal *signal = spatial_signal_build(builder, &later.enriched, &result);
-            char text[WF_UUID_STR_LEN];
-            const char *parts[] = {"near_repeat", wf_uuid_format(later.id.bytes, text)};
-            wf_uuid_t expected;
-            wf_id_derive(&expected, "signal", parts, 2);
-            assert_memory_equal(signal->signal_id.data, expected.bytes, WF_UUID_LEN);
-            assert_memory_equal(signal->event_id.data, later.id.bytes, WF_UUID_LEN);
-            assert_int_equal(signal->occurred_at_us, INT64_C(1394852400) * WF_US_PER_SEC);
-            assert_int_equal(signal->n_related, 1);
-            assert_memory_equal(signal->related[0]->event_id.data, earlier.id.bytes, WF_UUID_LEN);
-            assert_int_equal(signal->related[0]->dt_s, 624600); /* 7 d 5.5 h, across DST */
-            assert_true(signal->related[0]->distance_m > 202 &&
-                        signal->related[0]->distance_m < 203);
-            assert_string_equal(signal->beat, "1522");
+        Wf__SpatialSignal *signal;
+        if (reverse) {
+            spatial_nearrepeat_revision_t revision;
+            assert_int_equal(spatial_nearrepeat_revision(nr, 0, &revision), 0);
+            signal = spatial_signal_build_revision(builder, &revision);
+        } else {
+            signal = spatial_signal_build(builder, &later.enriched, &result);
         }
+        char text[WF_UUID_STR_LEN];
+        const char *parts[] = {"near_repeat", wf_uuid_format(later.id.bytes, text)};
+        wf_uuid_t expected;
+        wf_id_derive(&expected, "signal", parts, 2);
+        assert_memory_equal(signal->signal_id.data, expected.bytes, WF_UUID_LEN);
+        assert_memory_equal(signal->event_id.data, later.id.bytes, WF_UUID_LEN);
+        assert_int_equal(signal->occurred_at_us, INT64_C(1394852400) * WF_US_PER_SEC);
+        assert_int_equal(signal->n_related, 1);
+        assert_memory_equal(signal->related[0]->event_id.data, earlier.id.bytes, WF_UUID_LEN);
+        assert_int_equal(signal->related[0]->dt_s, 624600); /* 7 d 5.5 h, across DST */
+        assert_true(signal->related[0]->distance_m > 202 && signal->related[0]->distance_m < 203);
+        assert_string_equal(signal->beat, "1522");
+        assert_string_equal(signal->district, "015");
+        assert_int_equal(signal->dissemination, WF__DISSEMINATION__LAW_ENFORCEMENT);
+        packed_len[reverse] = wf__spatial_signal__get_packed_size(signal);
+        assert_true(packed_len[reverse] <= sizeof packed[reverse]);
+        wf__spatial_signal__pack(signal, packed[reverse]);
         spatial_nearrepeat_destroy(&nr);
     }
+    assert_int_equal(packed_len[0], packed_len[1]);
+    assert_memory_equal(packed[0], packed[1], packed_len[0]);
     spatial_signal_destroy(&builder);
 }
 
@@ -253,7 +268,7 @@ static void test_round_trip(void **state)
     s_input(&in);
     spatial_nearrepeat_match_t matches[5];
     s_matches(matches, 5);
-    spatial_nearrepeat_result_t result = {SPATIAL_NEARREPEAT_STORED, matches, 5};
+    spatial_nearrepeat_result_t result = {SPATIAL_NEARREPEAT_STORED, matches, 5, 0};
     spatial_signal_t *builder = s_new(16);
     Wf__Envelope envelope = WF__ENVELOPE__INIT;
     envelope.body_case = WF__ENVELOPE__BODY_SIGNAL;
