@@ -275,7 +275,11 @@ int wf_transport_publish(wf_transport_t *self, const char *topic, const void *ke
 
 int wf_transport_flush(wf_transport_t *self, int timeout_ms)
 {
-    return self->ops->flush(self->backend, timeout_ms, true);
+    /* time spent waiting for deliveries (Kafka: acks=all round trips), next to batch counts */
+    int64_t started = wf_clock_mono_us();
+    int rc = self->ops->flush(self->backend, timeout_ms, true);
+    wf_transport_count(self, "transport.flush_us", (uint64_t)(wf_clock_mono_us() - started));
+    return rc;
 }
 
 /* ---- receiving -------------------------------------------------------------------------- */
@@ -418,6 +422,7 @@ int wf_transport_recv(wf_transport_t *self, const wf_delivery_t **deliveries, si
     int n = self->ops->recv(self->backend, &units, max, timeout_ms);
     if (n <= 0)
         return n;
+    wf_transport_count(self, "transport.batches", 1); /* received / batches = batch size */
     for (int i = 0; i < n; i++)
         s_decode_unit(self, &units[i]);
     *deliveries = self->deliveries;
