@@ -12,6 +12,8 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <wf/kafka.h>
+
 #include "transport_int.h"
 
 typedef struct {
@@ -61,7 +63,6 @@ struct wf_transport_backend_t {
 /* transport_kafka.c */
 bool wf_kafka_set(rd_kafka_conf_t *conf, const char *name, const char *value, char *errbuf,
                   size_t errlen);
-rd_kafka_conf_t *wf_kafka_base_conf(const wf_config_t *config, char *errbuf, size_t errlen);
 void wf_kafka_log_cb(const rd_kafka_t *rk, int level, const char *facility, const char *buf);
 void wf_kafka_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque);
 
