@@ -12,10 +12,11 @@
  *
  * Control commands, one per line on stdin, each answered by one line "ok <command>" or
  * "error <reason>" on stdout: down|up all|<id>, rtt all|<id> <ms>,
- * errors <apikey> <count> <errname>. It stops on SIGTERM or SIGINT. With --exit-on-eof it also
- * stops when stdin reaches end of file, so a test that starts it on a pipe and dies never leaves
- * it behind; without it, end of file only ends the commands (scripts start it on /dev/null).
- * Exit status: 0 stopped, 1 could not start, 2 bad command line.
+ * errors <apikey> <count> <errname>, topic <name> <partitions> (what CreateTopics would do, for
+ * tests of `wf-admin replay`, whose replay topics must exist before it runs). It stops on SIGTERM
+ * or SIGINT. With --exit-on-eof it also stops when stdin reaches end of file, so a test that starts
+ * it on a pipe and dies never leaves it behind; without it, end of file only ends the commands
+ * (scripts start it on /dev/null). Exit status: 0 stopped, 1 could not start, 2 bad command line.
  *
  * What the librdkafka 2.0.2 mock does not do like a broker (checked with real clients):
  * no CreateTopics (admin requests wait for a controller until they time out); ListOffsets by
@@ -66,6 +67,7 @@ static const char *s_usage =
     "  rtt all|ID MS          delay every response by MS milliseconds\n"
     "  errors APIKEY COUNT ERRNAME   fail the next COUNT requests of APIKEY (a number or\n"
     "                         Produce, Fetch, Metadata …) with ERRNAME (REQUEST_TIMED_OUT …)\n"
+    "  topic NAME PARTITIONS  create a topic (the mock answers no CreateTopics request)\n"
     "Stops on SIGTERM/SIGINT (exit 0). Exit 1: could not start; 2: bad command line.\n";
 
 typedef struct {
@@ -393,6 +395,24 @@ static bool s_errors_command(kafka_mock_t *mock, char **words, int nwords, char 
     return true;
 }
 
+/* topic NAME PARTITIONS: creates a topic as a broker would for CreateTopics. */
+static bool s_topic_command(kafka_mock_t *mock, char **words, int nwords, char *reason, size_t len)
+{
+    long partitions;
+    if (nwords != 3 || !s_parse_int(words[2], 1, 10000, &partitions)) {
+        snprintf(reason, len, "usage: topic NAME PARTITIONS (1..10000)");
+        return false;
+    }
+    int replicas = mock->brokers < 3 ? mock->brokers : 3;
+    rd_kafka_resp_err_t err =
+        rd_kafka_mock_topic_create(mock->cluster, words[1], (int)partitions, replicas);
+    if (err) {
+        snprintf(reason, len, "topic %.100s: %s", words[1], rd_kafka_err2str(err));
+        return false;
+    }
+    return true;
+}
+
 /* Runs one command line and answers it. Empty lines are ignored. */
 static void s_command(kafka_mock_t *mock, char *line)
 {
@@ -426,8 +446,11 @@ static void s_command(kafka_mock_t *mock, char *line)
             done = s_broker_command(mock, verb, target, (int)rtt, reason, sizeof reason);
     } else if (strcmp(verb, "errors") == 0)
         done = s_errors_command(mock, words, nwords, reason, sizeof reason);
+    else if (strcmp(verb, "topic") == 0)
+        done = s_topic_command(mock, words, nwords, reason, sizeof reason);
     else
-        snprintf(reason, sizeof reason, "unknown command '%.40s' (down, up, rtt, errors)", verb);
+        snprintf(reason, sizeof reason, "unknown command '%.40s' (down, up, rtt, errors, topic)",
+                 verb);
     if (!done) {
         s_reply("error", reason);
         return;

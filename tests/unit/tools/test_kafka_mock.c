@@ -400,6 +400,8 @@ static void test_bad_command_lines_are_answered(void **state)
                                       "errors Produce 0 REQUEST_TIMED_OUT",
                                       "errors Produce 2 NO_SUCH_ERROR",
                                       "errors Produce 2 _TIMED_OUT",
+                                      "topic replay.x.enriched",
+                                      "topic replay.x.enriched 0",
                                       "a b c d e f",
                                       "\x01\x02\xff"};
     char reply[600];
@@ -515,6 +517,21 @@ static void test_partitions_option_overrides_the_configuration(void **state)
     assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* `wf-admin replay` tests make their replay topics this way (the mock has no CreateTopics). */
+static void test_topic_command_creates_a_topic(void **state)
+{
+    fixture_t *f = *state;
+    char err[512];
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, s_conf(f, NULL), err, sizeof err);
+    assert_non_null(rk);
+    int replicas = 0;
+    assert_int_equal(s_partition_count(rk, "replay.t.enriched", &replicas), 0);
+    s_command_ok(f, "topic replay.t.enriched 5");
+    assert_int_equal(s_partition_count(rk, "replay.t.enriched", &replicas), 5);
+    assert_int_equal(replicas, 3);
+    rd_kafka_destroy(rk);
+}
+
 static void test_sigterm_stops_with_exit_0(void **state)
 {
     fixture_t *f = *state;
@@ -539,6 +556,7 @@ int main(void)
         cmocka_unit_test(test_round_trip_exactly_once),
         cmocka_unit_test(test_outage_delays_but_loses_nothing),
         cmocka_unit_test(test_partitions_option_overrides_the_configuration),
+        cmocka_unit_test(test_topic_command_creates_a_topic),
         cmocka_unit_test(test_sigterm_stops_with_exit_0),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
