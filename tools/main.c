@@ -1,4 +1,4 @@
-/* main.c — wf-admin: database migrations, boundary loading, configuration, dead letters.
+/* main.c — wf-admin: migrations, boundary loading, configuration, dead letters, Kafka replay.
  *
  * The one command-line tool next to the services. Common options (--config, --set KEY=VALUE,
  * --log-level, --print-config) are handled by wf_service_init like in every wf-* program; the
@@ -12,6 +12,7 @@
 #include <wf/log.h>
 #include <wf/service.h>
 
+#include "admin_replay.h"
 #include "admin_service.h"
 
 /* wf_service_init prints "usage: wf-admin [common options] " before this. */
@@ -25,6 +26,10 @@ static const char *s_usage =
     "      FILE.geojson[.xz]         replace one layer of a boundary set\n"
     "  dead-letters [--source S] [--limit N]   list the newest dead letters\n"
     "  config example|print          the commented example file / the effective values\n"
+    "  replay --topic normalized|enriched|signals [--from TIME] [--to TIME]\n"
+    "      [--offsets [P:]FROM-[TO][,…]] --into NAME [--keep] [--bin-dir DIR]\n"
+    "                                reprocess a range of a Kafka topic into schema NAME\n"
+    "  replay --drop NAME            remove a replay's schema and topics\n"
     "Common options may also follow the command; there, --set NAME (no '=') names the\n"
     "boundary set and --set KEY=VALUE stays a configuration override.\n";
 
@@ -108,6 +113,8 @@ int main(int argc, char **argv)
         rc = rc == 1 ? 0 : 2; /* --help / --print-config, or a bad common option */
     else if (strcmp(command, "config") == 0)
         rc = s_config(&svc, cmdline.argc, cmdline.argv);
+    else if (strcmp(command, "replay") == 0)
+        rc = admin_replay_main(svc.config, cmdline.common_argv + 1, cmdline.argc, cmdline.argv);
     else if (strcmp(command, "migrate") == 0 || strcmp(command, "load-boundaries") == 0 ||
              strcmp(command, "dead-letters") == 0)
         rc = s_database(&svc, &cmdline);
