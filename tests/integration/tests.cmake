@@ -31,6 +31,8 @@ wf_add_integration_test(kafka_pipeline 900)
 # Kafka under faults: SIGKILL of each service, group takeover, broker outage (about 3.5 min).
 # WF_TEST_FILTER='*outage*' runs one of them.
 wf_add_integration_test(kafka_faults 1500)
+# wf-admin replay: whole topic, changed rule over a time range, offset range, refusals.
+wf_add_integration_test(kafka_replay 900)
 
 # Deployment files: both compose files parse, their WF_* variables are real keys, the systemd
 # units verify, the example configurations load (77: docker-compose missing, skipped).
