@@ -73,19 +73,24 @@ static char *s_conninfo(const char *conninfo, const char *name, char *errbuf, si
 
 /* ---- the services ----------------------------------------------------------------------- */
 
-/* Path of wf-<service>: --bin-dir, else next to wf-admin (installed), else the build tree. */
+/* Path of wf-<service>: --bin-dir, else next to wf-admin (installed side by side), else the
+ * build tree's layout (build/tools/wf-admin, build/services/<svc>/wf-<svc>). */
 static int s_binary(const admin_replay_t *r, const char *service, char *path, size_t len)
 {
-    char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    self[n > 0 ? n : 0] = '\0';
-    char *slash = strrchr(self, '/');
+    if (r->args->bin_dir) {
+        snprintf(path, len, "%s/wf-%s", r->args->bin_dir, service);
+        return access(path, X_OK) == 0 ? WF_OK : WF_ENOTFOUND;
+    }
+    char dir[PATH_MAX / 2];
+    ssize_t n = readlink("/proc/self/exe", dir, sizeof dir - 1);
+    dir[n > 0 ? n : 0] = '\0';
+    char *slash = strrchr(dir, '/');
     if (slash)
         *slash = '\0';
-    if (r->args->bin_dir)
-        snprintf(path, len, "%s/wf-%s", r->args->bin_dir, service);
-    else if (snprintf(path, len, "%s/wf-%s", self, service), access(path, X_OK) != 0)
-        snprintf(path, len, "%s/../services/%s/wf-%s", self, service, service);
+    snprintf(path, len, "%s/wf-%s", dir, service);
+    if (access(path, X_OK) == 0)
+        return WF_OK;
+    snprintf(path, len, "%s/../services/%s/wf-%s", dir, service, service);
     return access(path, X_OK) == 0 ? WF_OK : WF_ENOTFOUND;
 }
 
