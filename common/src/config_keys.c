@@ -71,6 +71,9 @@ static const wf_config_key_t s_keys[] = {
     {"kafka.retention", WF_CONF_DURATION, "30d", 3600, 315360000,
      "retention of a topic created at start; must exceed the longest state window (replay on "
      "rebalance reads it back)"},
+    {"kafka.fetch_wait", WF_CONF_DURATION, "100ms", 0.001, 60,
+     "longest a consumer's fetch waits for data (fetch.wait.max.ms); brokers answer at once when "
+     "data arrives, librdkafka's mock cluster only when this runs out (10ms there)"},
     {"kafka.security_protocol", WF_CONF_STRING, "plaintext", NO_RANGE,
      "plaintext | ssl | sasl_plaintext | sasl_ssl"},
     {"kafka.sasl_mechanism", WF_CONF_STRING, "SCRAM-SHA-512", NO_RANGE,
@@ -121,8 +124,9 @@ static const wf_config_key_t s_keys[] = {
      "near-repeat distance D in metres"},
     {"spatial.near_repeat.window", WF_CONF_DURATION, "14d", 1, 31536000,
      "near-repeat time window T"},
-    {"spatial.near_repeat.lateness", WF_CONF_DURATION, "3d", 0, 31536000,
-     "how late (behind the newest event time) an event may arrive and still be kept"},
+    {"spatial.near_repeat.lateness", WF_CONF_DURATION, "3d", 0, 315360000,
+     "how late (behind the newest event time) an event may arrive and still be kept; a backfill "
+     "of old records needs their whole span (memory stays bounded by max_events)"},
     {"spatial.near_repeat.max_events", WF_CONF_INT, "1000000", 1, 100000000,
      "hard cap on events held; the oldest are evicted first (counted)"},
     {"spatial.near_repeat.max_related", WF_CONF_INT, "16", 1, 1000,

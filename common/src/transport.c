@@ -372,6 +372,7 @@ static void s_accept(wf_transport_t *self, const wf_transport_unit_t *unit, Wf__
     d->partition = unit->partition;
     d->offset = unit->offset;
     d->replay = unit->replay;
+    d->handled_here = unit->replay && unit->handled_here;
     wf_transport_count(self, unit->replay ? "transport.replayed" : "transport.received", 1);
 }
 

@@ -24,6 +24,7 @@ typedef struct {
     int32_t partition; /* -1 where there is none */
     int64_t offset;    /* back-end position of the unit */
     bool replay;       /* re-read to rebuild state (see wf_transport_set_state_rebuild) */
+    bool handled_here; /* replay of a message this process handled live before */
 } wf_transport_unit_t;
 
 typedef struct wf_transport_backend_t wf_transport_backend_t;

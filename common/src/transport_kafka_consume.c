@@ -102,6 +102,23 @@ static void s_set_paused(wf_transport_backend_t *self, wf_kafka_position_t *pos,
 
 /* ---- assignment ------------------------------------------------------------------------- */
 
+/* Index of the handled range of (topic, partition), added when new; SIZE_MAX without memory. */
+static size_t s_handled_index(wf_transport_backend_t *self, const char *topic, int32_t partition)
+{
+    for (size_t i = 0; i < self->nhandled; i++)
+        if (self->handled[i].partition == partition && strcmp(self->handled[i].topic, topic) == 0)
+            return i;
+    wf_kafka_handled_t *grown = realloc(self->handled, (self->nhandled + 1) * sizeof *grown);
+    if (!grown)
+        return SIZE_MAX;
+    self->handled = grown;
+    char *name = strdup(topic);
+    if (!name)
+        return SIZE_MAX;
+    self->handled[self->nhandled] = (wf_kafka_handled_t){name, partition, INT64_MAX, 0};
+    return self->nhandled++;
+}
+
 /* Where each newly assigned partition starts: its committed offset, or — when the service
  * rebuilds state — warmup_us of log time earlier, remembering the committed offset as the end
  * of the replay. */
@@ -139,6 +156,7 @@ static void s_plan_assignment(wf_transport_backend_t *self, rd_kafka_topic_parti
         pos->committed_offset = pos->acked_offset = pos->next_offset = pos->fetched_next =
             committed >= 0 ? committed : -1;
         pos->replay_until = -1;
+        pos->handled = s_handled_index(self, p->topic, p->partition);
         pos->empty_since_us = wf_clock_mono_us();
         p->offset = committed >= 0 ? committed : RD_KAFKA_OFFSET_INVALID;
         if (self->warmup_us > 0 && committed > 0) {
@@ -200,13 +218,17 @@ static int s_start_consumer(wf_transport_backend_t *self)
         wf_log_error("%s", errbuf);
         return WF_EINVAL;
     }
-    char client_id[200];
+    char client_id[200], fetch_wait_ms[32];
     snprintf(client_id, sizeof client_id, "%s", wf_transport_producer_id(self->transport));
+    int64_t fetch_wait_us = wf_config_duration_us(self->config, "kafka.fetch_wait");
+    snprintf(fetch_wait_ms, sizeof fetch_wait_ms, "%lld",
+             (long long)(fetch_wait_us > 1000 ? fetch_wait_us / 1000 : 1));
     if (!wf_kafka_set(conf, "group.id", self->group_id, errbuf, sizeof errbuf) ||
         !wf_kafka_set(conf, "client.id", client_id, errbuf, sizeof errbuf) ||
         !wf_kafka_set(conf, "enable.auto.commit", "false", errbuf, sizeof errbuf) ||
         !wf_kafka_set(conf, "enable.auto.offset.store", "false", errbuf, sizeof errbuf) ||
         !wf_kafka_set(conf, "auto.offset.reset", "earliest", errbuf, sizeof errbuf) ||
+        !wf_kafka_set(conf, "fetch.wait.max.ms", fetch_wait_ms, errbuf, sizeof errbuf) ||
         !wf_kafka_set(conf, "partition.assignment.strategy", "range,roundrobin", errbuf,
                       sizeof errbuf) ||
         /* a copy that dies is noticed after 6 s (the brokers' usual minimum) */
@@ -389,6 +411,16 @@ static void s_emit(wf_transport_backend_t *self, size_t max, bool merge)
         unit->partition = msg->partition;
         unit->offset = msg->offset;
         unit->replay = msg->offset < pos->replay_until;
+        unit->handled_here = false;
+        if (pos->handled != SIZE_MAX) {
+            wf_kafka_handled_t *range = &self->handled[pos->handled];
+            if (unit->replay) {
+                unit->handled_here = msg->offset >= range->from && msg->offset < range->until;
+            } else {
+                range->from = msg->offset < range->from ? msg->offset : range->from;
+                range->until = msg->offset >= range->until ? msg->offset + 1 : range->until;
+            }
+        }
         pos->next_offset = msg->offset + 1;
     }
 }
@@ -494,6 +526,11 @@ void wf_kafka_close_consumer(wf_transport_backend_t *self)
     s_forget_positions(self);
     free(self->positions);
     self->positions = NULL;
+    for (size_t i = 0; i < self->nhandled; i++)
+        free(self->handled[i].topic);
+    free(self->handled);
+    self->handled = NULL;
+    self->nhandled = 0;
     for (size_t i = 0; i < self->nsubscribed; i++)
         free(self->subscribed[i]);
     free(self->subscribed);

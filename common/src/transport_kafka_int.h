@@ -23,6 +23,14 @@ typedef struct {
     int64_t known_at_us;
 } wf_kafka_topic_t;
 
+/* Offsets of one partition this process handed out live, across assignments: a replay of
+ * them is of work done here, when it may have owned fewer partitions than now. */
+typedef struct {
+    char *topic;
+    int32_t partition;
+    int64_t from, until; /* [from, until); from > until: none yet */
+} wf_kafka_handled_t;
+
 /* One assigned partition: its positions and the messages fetched but not yet handed out. */
 typedef struct {
     char *topic;
@@ -31,6 +39,7 @@ typedef struct {
     int64_t acked_offset;        /* next_offset when ack() was last called */
     int64_t committed_offset;    /* last offset sent to the group coordinator */
     int64_t replay_until;        /* offsets below this were processed by a previous owner */
+    size_t handled;              /* index of its range in the backend's handled[] */
     int64_t fetched_next;        /* one past the last offset fetched into the buffer */
     rd_kafka_message_t **buffer; /* FIFO of fetched messages */
     size_t head, count, cap;
@@ -50,6 +59,8 @@ struct wf_transport_backend_t {
     size_t nsubscribed;
     wf_kafka_position_t *positions; /* of the current assignment */
     size_t npositions;
+    wf_kafka_handled_t *handled; /* every partition ever assigned to this process */
+    size_t nhandled;
     rd_kafka_message_t **held; /* messages of the last recv */
     wf_transport_unit_t *units;
     size_t nheld, held_cap;

@@ -133,6 +133,7 @@ static bool s_probe(const spatial_nearrepeat_t *self, const spatial_nearrepeat_e
     }
     probe->kind = s_kind_index(self, event->kind);
     probe->attrs = SPATIAL_ATTRS_NONE;
+    probe->live = !event->replay;
     probe->occurred_us = event->occurred_us;
     probe->reported_us = event->reported_us;
     probe->lon = event->lon;
@@ -177,6 +178,7 @@ typedef struct {
     spatial_nearrepeat_t *self;
     s_matches_t *out;   /* earlier partners */
     bool collect_later; /* keep copies of later partners in self->later */
+    bool any_live;      /* an earlier partner was delivered live */
 } s_visit_t;
 
 static int s_push_match(s_matches_t *out, const spatial_window_entry_t *held, double distance_m,
@@ -231,19 +233,21 @@ static int s_consider(void *user, const spatial_window_entry_t *probe,
         return WF_OK;
     if (!earlier)
         return visit->collect_later ? s_push_later(self, held) : WF_OK;
+    visit->any_live |= held->live != 0;
     return s_push_match(visit->out, held, distance, dt_us);
 }
 
 /* Finds every held event related to probe into out, nearest first; with collect_later, also
- * the held later partners into self->later. */
+ * the held later partners into self->later. *any_live: an earlier partner came live. */
 static int s_match(spatial_nearrepeat_t *self, const spatial_window_entry_t *probe,
-                   s_matches_t *out, bool collect_later)
+                   s_matches_t *out, bool collect_later, bool *any_live)
 {
     out->len = 0;
     if (collect_later)
         self->later_len = 0;
-    s_visit_t visit = {self, out, collect_later};
+    s_visit_t visit = {self, out, collect_later, false};
     int rc = spatial_window_visit(self->window, probe, self->distance_m, s_consider, &visit);
+    *any_live = visit.any_live;
     if (out->len > 1)
         qsort(out->items, out->len, sizeof *out->items, s_match_cmp);
     return rc;
@@ -318,6 +322,7 @@ int spatial_nearrepeat_add(spatial_nearrepeat_t *self, const spatial_nearrepeat_
     result->related = self->matches.items;
     result->related_count = 0;
     result->revised_count = 0;
+    result->publish = false;
     self->later_len = 0;
     if (probe.kind == SPATIAL_WINDOW_NONE || !usable) {
         s_withdraw(self, event, &probe);
@@ -336,9 +341,11 @@ int spatial_nearrepeat_add(spatial_nearrepeat_t *self, const spatial_nearrepeat_
         held == SPATIAL_WINDOW_NONE ? NULL : spatial_window_entry(self->window, held);
     bool same = entry && memcmp(entry->event_id, probe.event_id, sizeof probe.event_id) == 0;
     bool older = entry && !same && event->reported_us < entry->reported_us;
-    int rc = s_match(self, &probe, &self->matches, true);
+    bool any_live;
+    int rc = s_match(self, &probe, &self->matches, true, &any_live);
     result->related = self->matches.items;
     result->related_count = self->matches.len;
+    result->publish = !event->replay || any_live;
     if (rc != WF_OK) {
         self->later_len = 0;
         return rc;
@@ -379,7 +386,8 @@ int spatial_nearrepeat_revision(spatial_nearrepeat_t *self, size_t index,
     if (index >= self->later_len)
         return WF_EINVAL;
     const spatial_window_entry_t *later = &self->later[index];
-    int rc = s_match(self, later, &self->revised, false);
+    bool any_live;
+    int rc = s_match(self, later, &self->revised, false, &any_live);
     if (rc == WF_OK && !self->last_held) { /* not held, so not visited: it is a partner still */
         double distance =
             spatial_geo_distance_m(later->lon, later->lat, self->last.lon, self->last.lat);
@@ -407,6 +415,8 @@ int spatial_nearrepeat_revision(spatial_nearrepeat_t *self, size_t index,
     };
     revision->related = self->revised.items;
     revision->related_count = self->revised.len;
+    /* the added event is the news: new if it came live, or if the revised one did */
+    revision->publish = self->last.live || later->live;
     return WF_OK;
 }
 

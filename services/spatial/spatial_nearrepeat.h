@@ -20,6 +20,15 @@
  * names the later event with what the detector kept of it (kind, time, place, and agency,
  * district, beat and dissemination from an interned table, spatial_attrs.h).
  *
+ * Rebuilding state. A service that takes over partitions (or restarts) re-reads their recent
+ * past, marked replay, to refill the window; those events' signals were published by whoever
+ * processed them first. But a replayed event can meet an event delivered live to this process
+ * (merged by timestamp, the live one may come first), and that pair was never seen by anyone.
+ * So held events remember whether they came live, and result.publish / revision.publish say
+ * whether a signal may be news: always for a live event; for a replayed one only when the
+ * pair involves a live event. Re-publishing an old signal is harmless (same id), missing a new
+ * one is not.
+ *
  * Pairs never join two revisions of one source record or two deliveries of one event (the
  * transport is at-least-once): the detector holds at most one revision per
  * (agency, source_record_id), the newest by reported time (on a tie, the later arrival). A
@@ -62,6 +71,7 @@ typedef struct {
     const char *district; /* kept (interned) for revised signals; NULL = none */
     const char *beat;
     int dissemination; /* Wf__Dissemination value */
+    bool replay;       /* re-read to rebuild state (its first processing published its signal) */
 } spatial_nearrepeat_event_t;
 
 /* What add() did with an event. Every outcome from STORED on was checked against the window. */
@@ -88,6 +98,7 @@ typedef struct {
     const spatial_nearrepeat_match_t *related; /* nearest first; borrowed until the next add */
     size_t related_count;                      /* all related (earlier) events found */
     size_t revised_count; /* held later events this one relates to: see revision() */
+    bool publish;         /* the signal may be news: see "Rebuilding state" above */
 } spatial_nearrepeat_result_t;
 
 /* A held later event whose list of earlier partners grew, with that complete list. */
@@ -95,6 +106,7 @@ typedef struct {
     spatial_nearrepeat_event_t event; /* strings and id borrowed until the next add/revision */
     const spatial_nearrepeat_match_t *related; /* nearest first; the same lifetime */
     size_t related_count;
+    bool publish; /* the revision may be news: see "Rebuilding state" above */
 } spatial_nearrepeat_revision_t;
 
 /* Cumulative counters (held is a gauge). late_pairs counts, for each event checked as a new

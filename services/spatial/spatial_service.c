@@ -236,20 +236,23 @@ static int s_process(spatial_service_t *self, const wf_delivery_t *delivery, int
         envelope->body_case == WF__ENVELOPE__BODY_ENRICHED ? envelope->enriched : NULL;
     const char *reason_code = "unexpected_message", *field = "body";
     spatial_nearrepeat_event_t event;
+    bool readable =
+        enriched && spatial_signal_read_event(enriched, now, &event, &reason_code, &field) == WF_OK;
     if (delivery->replay) {
-        /* state rebuild after a rebalance: the window learns the event; its signal, if it had
-         * one, was published by the copy that processed it first */
+        /* state rebuild after a rebalance: the window learns the event; its signals were
+         * published by the copy that processed it first, unless it pairs with an event that
+         * came live to this one (the detector says which) */
         wf_stats_add(self->svc->stats, "events_replayed", 1);
-        spatial_nearrepeat_result_t ignored;
-        if (enriched &&
-            spatial_signal_read_event(enriched, now, &event, &reason_code, &field) == WF_OK)
-            return spatial_nearrepeat_add(self->nearrepeat, &event, &ignored);
-        return WF_OK;
+        if (!readable)
+            return WF_OK; /* dead-lettered when it was first processed */
+        /* handled live here before the rebalance, maybe without partitions owned now: its
+         * pairs with events of those may never have been reported (wf/transport.h) */
+        event.replay = !delivery->handled_here;
+    } else {
+        wf_stats_add(self->svc->stats, "events_received", 1);
+        if (!readable)
+            return s_dead_letter_delivery(self, delivery, reason_code, field);
     }
-    wf_stats_add(self->svc->stats, "events_received", 1);
-    if (!enriched ||
-        spatial_signal_read_event(enriched, now, &event, &reason_code, &field) != WF_OK)
-        return s_dead_letter_delivery(self, delivery, reason_code, field);
 
     spatial_nearrepeat_result_t result;
     int rc = spatial_nearrepeat_add(self->nearrepeat, &event, &result);
@@ -257,10 +260,10 @@ static int s_process(spatial_service_t *self, const wf_delivery_t *delivery, int
         wf_log_error("near-repeat detector out of memory held=%zu", (size_t)self->reported.held);
         return rc; /* not acknowledged: a restart replays the batch */
     }
-    if (result.outcome != SPATIAL_NEARREPEAT_IGNORED)
+    if (result.outcome != SPATIAL_NEARREPEAT_IGNORED && !delivery->replay)
         wf_stats_add(self->svc->stats, "events_considered", 1);
 
-    if (result.related_count > 0) {
+    if (result.related_count > 0 && result.publish) {
         rc = s_emit(self, spatial_signal_build(self->signal, enriched, &result),
                     envelope->ingest_ts_us, now);
         if (rc != WF_OK)
@@ -270,12 +273,12 @@ static int s_process(spatial_service_t *self, const wf_delivery_t *delivery, int
     for (size_t i = 0; i < result.revised_count; i++) {
         spatial_nearrepeat_revision_t revision;
         rc = spatial_nearrepeat_revision(self->nearrepeat, i, &revision);
-        if (rc == WF_OK)
+        if (rc == WF_OK && revision.publish)
             rc = s_emit(self, spatial_signal_build_revision(self->signal, &revision),
                         envelope->ingest_ts_us, now);
         if (rc != WF_OK)
             return rc;
-        wf_stats_add(self->svc->stats, "signals_revised", 1);
+        wf_stats_add(self->svc->stats, "signals_revised", revision.publish ? 1 : 0);
     }
     return WF_OK;
 }
@@ -409,6 +412,7 @@ static void s_warm_row(spatial_service_t *self, const PGresult *res, int64_t now
         .district = PQgetvalue(res, 0, 8),
         .beat = PQgetvalue(res, 0, 9),
         .dissemination = atoi(PQgetvalue(res, 0, 10)),
+        .replay = true, /* its signals were published when it came */
     };
     spatial_nearrepeat_result_t ignored;
     spatial_nearrepeat_add(self->nearrepeat, &event, &ignored);

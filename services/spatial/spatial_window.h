@@ -27,6 +27,7 @@ typedef struct {
     uint32_t prev, next;   /* neighbours in the cell's chain; next also chains free entries */
     uint32_t heap_pos;     /* where the entry sits in the time heap */
     uint32_t attrs;        /* agency, district, beat (spatial_attrs.h) for revised signals */
+    uint8_t live;          /* delivered live to this process (not replayed to rebuild state) */
 } spatial_window_entry_t;
 
 typedef struct spatial_window_t spatial_window_t;

@@ -76,11 +76,11 @@ bool harness_kafka_start(harness_t *h, int brokers)
     if (!config)
         return false;
     /* the 2.0.2 mock has no CreateTopics: wf-kafka-mock made the topics. It also answers an
-     * empty fetch only when fetch.wait.max.ms runs out (a real broker answers when data
+     * empty fetch only when kafka.fetch_wait runs out (a real broker answers when data
      * arrives), so a short wait keeps each hop from adding ~250 ms. */
     fprintf(config,
             "transport:\n  backend: kafka\nkafka:\n  brokers: \"%s\"\n  create_topics: false\n"
-            "  properties: [\"fetch.wait.max.ms=10\"]\n",
+            "  fetch_wait: 10ms\n",
             h->kafka_bootstrap);
     return fclose(config) == 0;
 }

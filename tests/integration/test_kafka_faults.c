@@ -167,10 +167,13 @@ static void test_kill_each_service_loses_and_duplicates_nothing(void **state)
     s_reference(&reference); /* undisturbed, over ZeroMQ */
 
     static harness_t h; /* outlives an early return: s_teardown stops it */
-    /* 5000 events/s replays two weeks of Chicago in 2 s: a second of skew between partitions
-     * after a restart is days of event time. The detectors must take that as on time, as they
-     * would a live feed's seconds, or the comparison measures the lateness policy, not loss. */
-    assert_true(s_start(&h, "kafka_kill", "spatial:\n  near_repeat:\n    lateness: 365d\n"));
+    /* The replay compresses time: the events file is one autumn of Chicago repeated for five
+     * years, so at 2000 events/s a year of event time passes every 5 s. After a restart,
+     * enrich drains its backlog partition by partition and spatial sees partitions years
+     * apart; a real feed would be seconds apart. The detector must take that as on time
+     * (lateness beyond the file's span), or the comparison measures the lateness policy (how
+     * late an event may come and still be held), not loss. */
+    assert_true(s_start(&h, "kafka_kill", "spatial:\n  near_repeat:\n    lateness: 3650d\n"));
     assert_true(harness_kafka_start(&h, 3));
     char events[400];
     assert_true(harness_write_events(&h, S_KILL_EVENTS, events, sizeof events));

@@ -42,6 +42,10 @@ typedef struct {
     int64_t offset;         /* back-end position (Kafka offset, or the sequence number) */
     bool replay;            /* re-read to rebuild state after a rebalance: already processed,
                                so update state only; publish and persist nothing */
+    bool handled_here;      /* replay of a message this process handled live under an earlier
+                               assignment, when it may not have owned every partition it owns
+                               now: what it derived then from state across partitions may be
+                               incomplete (see wf_transport_set_state_rebuild) */
 } wf_delivery_t;
 
 /* A frame or message that arrived but could not be decoded. */
@@ -96,8 +100,12 @@ typedef void wf_transport_reset_fn(void *user);
 /* Declares that this consumer keeps state spanning warmup_us of log time. After every
  * rebalance the transport calls reset, then re-reads each partition it now owns from warmup_us
  * before its committed position; those deliveries come with replay set, so the service
- * rebuilds exactly the state the previous owner had. Call before the first recv(). The ZeroMQ
- * back end never rebalances and never calls reset. */
+ * rebuilds the state the previous owners had. Owners never saw each other's partitions, so
+ * anything derived across partitions (a pair of events in two of them) may be news to all:
+ * replayed messages this process handled live itself come with handled_here too, and a result
+ * involving a live or handled_here message should be published again (keyed ids make the
+ * repeats harmless). Call before the first recv(). The ZeroMQ back end never rebalances and
+ * never calls reset. */
 void wf_transport_set_state_rebuild(wf_transport_t *self, int64_t warmup_us,
                                     wf_transport_reset_fn *reset, void *user);
 

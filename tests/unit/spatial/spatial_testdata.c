@@ -367,11 +367,9 @@ spatial_nearrepeat_t *spatial_testdata_detector(const char *const *kinds, size_t
     return detector;
 }
 
-spatial_nearrepeat_outcome_t spatial_testdata_add(spatial_nearrepeat_t *detector,
-                                                  const spatial_testdata_ev_t *e,
-                                                  spatial_nearrepeat_result_t *result)
+void spatial_testdata_ev_event(const spatial_testdata_ev_t *e, spatial_nearrepeat_event_t *event)
 {
-    spatial_nearrepeat_event_t event = {
+    *event = (spatial_nearrepeat_event_t){
         .event_id = e->id.bytes,
         .agency = "CPD",
         .source_record_id = e->record,
@@ -383,6 +381,14 @@ spatial_nearrepeat_outcome_t spatial_testdata_add(spatial_nearrepeat_t *detector
         .lat = e->lat,
         .arrived_us = e->arrived,
     };
+}
+
+spatial_nearrepeat_outcome_t spatial_testdata_add(spatial_nearrepeat_t *detector,
+                                                  const spatial_testdata_ev_t *e,
+                                                  spatial_nearrepeat_result_t *result)
+{
+    spatial_nearrepeat_event_t event;
+    spatial_testdata_ev_event(e, &event);
     assert_int_equal(spatial_nearrepeat_add(detector, &event, result), 0);
     return result->outcome;
 }

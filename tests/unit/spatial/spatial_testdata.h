@@ -88,6 +88,9 @@ void spatial_testdata_move(double lon, double lat, double bearing, double distan
 spatial_nearrepeat_t *spatial_testdata_detector(const char *const *kinds, size_t nkinds,
                                                 size_t max_events);
 
+/* The detector's view of e (pointers into e), delivered live. */
+void spatial_testdata_ev_event(const spatial_testdata_ev_t *e, spatial_nearrepeat_event_t *event);
+
 /* Adds e (failing the test on an error) and returns the outcome. */
 spatial_nearrepeat_outcome_t spatial_testdata_add(spatial_nearrepeat_t *detector,
                                                   const spatial_testdata_ev_t *e,

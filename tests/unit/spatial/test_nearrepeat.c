@@ -312,6 +312,51 @@ static void test_out_of_order_arrival(void **state)
     spatial_nearrepeat_destroy(&nr);
 }
 
+/* State rebuilt by replay: a signal is published again only when its pair involves an event
+ * delivered live to this detector; pairs of two replayed events were published before. */
+static void test_replay_publishes_only_news(void **state)
+{
+    (void)state;
+    spatial_testdata_ev_t e = spatial_testdata_ev_at("1", 0, 0, T0);
+    spatial_testdata_ev_t l = spatial_testdata_ev_at("2", 90, 100, T0 + DAY);
+    const struct {
+        const spatial_testdata_ev_t *first, *second;
+        bool first_replay, second_replay;
+        bool publish; /* of the second add's signal or revision */
+    } cases[] = {
+        {&e, &l, true, true, false}, {&l, &e, true, true, false}, /* both seen before */
+        {&e, &l, false, true, true}, /* live E, then replayed L: L's signal never listed E */
+        {&l, &e, true, false, true}, /* replayed L, then live E: a revision of L */
+        {&l, &e, false, true, true}, /* live L, then replayed E: L was just signalled alone */
+        {&e, &l, true, false, true}, {&e, &l, false, false, true}, {&l, &e, false, false, true},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        spatial_nearrepeat_t *nr = spatial_testdata_detector(NULL, 0, 1000000);
+        spatial_nearrepeat_event_t event;
+        spatial_nearrepeat_result_t r;
+        spatial_testdata_ev_event(cases[c].first, &event);
+        event.replay = cases[c].first_replay;
+        assert_int_equal(spatial_nearrepeat_add(nr, &event, &r), WF_OK);
+        assert_int_equal(r.related_count + r.revised_count, 0);
+        spatial_testdata_ev_event(cases[c].second, &event);
+        event.replay = cases[c].second_replay;
+        assert_int_equal(spatial_nearrepeat_add(nr, &event, &r), WF_OK);
+        if (cases[c].second == &l) { /* the later one second: its own signal */
+            assert_int_equal(r.related_count, 1);
+            assert_int_equal(r.revised_count, 0);
+            assert_int_equal(r.publish, cases[c].publish);
+        } else { /* the earlier one second: a revision of the later one */
+            assert_int_equal(r.related_count, 0);
+            assert_int_equal(r.revised_count, 1);
+            spatial_nearrepeat_revision_t rev;
+            assert_int_equal(spatial_nearrepeat_revision(nr, 0, &rev), WF_OK);
+            assert_int_equal(rev.publish, cases[c].publish);
+            assert_int_equal(rev.related_count, 1);
+        }
+        spatial_nearrepeat_destroy(&nr);
+    }
+}
+
 /* ---- every order, checked against brute force ------------------------------------------- */
 
 static bool s_related(const spatial_testdata_ev_t *a, const spatial_testdata_ev_t *b)
@@ -632,6 +677,7 @@ int main(void)
         cmocka_unit_test(test_duplicate_delivery),
         cmocka_unit_test(test_events_without_record_id),
         cmocka_unit_test(test_out_of_order_arrival),
+        cmocka_unit_test(test_replay_publishes_only_news),
         cmocka_unit_test(test_any_order_matches_brute_force),
         cmocka_unit_test(test_bounded_disorder_loses_nothing),
         cmocka_unit_test(test_future_and_unusable_events),

@@ -134,7 +134,7 @@ static void test_build(void **state)
     s_input(&in);
     spatial_nearrepeat_match_t matches[20];
     s_matches(matches, 20);
-    spatial_nearrepeat_result_t result = {SPATIAL_NEARREPEAT_STORED, matches, 20, 0};
+    spatial_nearrepeat_result_t result = {SPATIAL_NEARREPEAT_STORED, matches, 20, 0, true};
     spatial_signal_t *builder = s_new(16);
     Wf__SpatialSignal *signal = spatial_signal_build(builder, &in.enriched, &result);
 
@@ -268,7 +268,7 @@ static void test_round_trip(void **state)
     s_input(&in);
     spatial_nearrepeat_match_t matches[5];
     s_matches(matches, 5);
-    spatial_nearrepeat_result_t result = {SPATIAL_NEARREPEAT_STORED, matches, 5, 0};
+    spatial_nearrepeat_result_t result = {SPATIAL_NEARREPEAT_STORED, matches, 5, 0, true};
     spatial_signal_t *builder = s_new(16);
     Wf__Envelope envelope = WF__ENVELOPE__INIT;
     envelope.body_case = WF__ENVELOPE__BODY_SIGNAL;
