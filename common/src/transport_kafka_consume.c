@@ -186,6 +186,9 @@ static void s_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         wf_transport_count(self->transport, "transport.rebalances", 1);
         wf_transport_assignment_changed(self->transport);
         rd_kafka_assign(rk, parts);
+        /* librdkafka keeps a partition's pause across assignments: one paused (buffer full)
+         * when it was revoked would never be fetched again after coming back */
+        rd_kafka_resume_partitions(rk, parts);
         return;
     }
     /* revoked: what was acknowledged is committed now, so the next owner starts there; what
@@ -193,6 +196,7 @@ static void s_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     s_commit(self, true);
     wf_log_notice("kafka partitions revoked group=%s partitions=%d", self->group_id, parts->cnt);
     s_forget_positions(self);
+    rd_kafka_resume_partitions(rk, parts); /* see above: no pause outlives the assignment */
     rd_kafka_assign(rk, NULL);
 }
 

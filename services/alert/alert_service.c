@@ -310,6 +310,12 @@ static int s_handle(alert_service_t *self, const wf_delivery_t *delivery)
     alert_subject_t subject;
     alert_reject_t reject;
     int rc;
+    if (envelope->body_case == WF__ENVELOPE__BODY_ENRICHED && envelope->enriched &&
+        envelope->enriched->context_only) {
+        /* a copy for the neighbouring cell's spatial state; the event itself comes once */
+        wf_stats_add(self->svc->stats, "events_context_skipped", 1);
+        return WF_OK;
+    }
     if (delivery->replay) {
         wf_stats_add(self->svc->stats, "replayed", 1);
         if (envelope->body_case == WF__ENVELOPE__BODY_ENRICHED)

@@ -77,6 +77,7 @@ struct enrich_service_t {
     const char *topic_out;       /* topics.enriched */
     const char *topic_dead;      /* topics.deadletters */
     double tolerance_m;          /* enrich.snap_tolerance_m */
+    double context_m;            /* copies to neighbouring cells within this (Kafka), or 0 */
     bool persist;                /* enrich.persist: false only for benchmarks */
     int64_t retry_max_us;        /* pg.retry_max_backoff */
     size_t batch_max;            /* transport.batch_max */
@@ -329,6 +330,25 @@ static void s_put_event(enrich_service_t *self, const Wf__EnrichedEvent *enriche
     wf_pgwriter_row_end(w);
 }
 
+/* Publishes context copies of a located event to the cells whose border it is within
+ * context_m of: their partitions' spatial consumer (maybe another copy than ours) needs it to
+ * pair events across the border (spatial_nearrepeat.h, "Context"). */
+static int s_publish_context(enrich_service_t *self, Wf__Envelope *out)
+{
+    const Wf__Point *at = out->enriched->event->location;
+    char keys[3][WF_CELL_KEY_LEN];
+    size_t lens[3];
+    size_t n = wf_cell_neighbour_keys(at->lon, at->lat, self->context_m, keys, lens);
+    out->enriched->context_only = true;
+    int rc = WF_OK;
+    for (size_t i = 0; i < n && rc == WF_OK; i++)
+        if ((rc = wf_transport_publish(self->transport, self->topic_out, keys[i], lens[i], out)) ==
+            WF_OK)
+            wf_stats_add(self->svc->stats, "events_context_published", 1);
+    out->enriched->context_only = false;
+    return rc;
+}
+
 /* Enriches, stores and publishes one delivery. Returns 0 or WF_EINTR (stop while blocked). */
 static int s_process(enrich_service_t *self, const wf_delivery_t *delivery)
 {
@@ -367,6 +387,8 @@ static int s_process(enrich_service_t *self, const wf_delivery_t *delivery)
     if (rc != WF_OK)
         return rc;
     wf_stats_add(self->svc->stats, "events_published", 1);
+    if (self->context_m > 0 && event->location && (rc = s_publish_context(self, &out)) != WF_OK)
+        return rc;
     if (in->ingest_ts_us > 0)
         wf_histogram_record(self->latency, wf_clock_now_us() - in->ingest_ts_us);
     return WF_OK;
@@ -472,6 +494,13 @@ enrich_service_t *enrich_service_new(wf_service_t *svc, char *errbuf, size_t err
     if (!self->dead_letters)
         goto fail;
     self->transport = wf_transport_new(config, "enrich", svc->name, svc->stats, errbuf, errlen);
+    /* one consumer (ZeroMQ) sees every cell; Kafka spreads cells over spatial's copies */
+    if (self->transport && strcmp(wf_transport_backend(self->transport), "kafka") == 0)
+        self->context_m = wf_config_double(config, "spatial.near_repeat.distance_m");
+    if (self->context_m > 4000)
+        wf_log_warn("spatial.near_repeat.distance_m=%.0f exceeds half a partition cell (4 km): "
+                    "pairs across more than one cell border are missed with several spatial copies",
+                    self->context_m);
     if (!self->transport)
         goto fail;
     int rc = wf_transport_subscribe(self->transport, self->topic_in);

@@ -134,6 +134,7 @@ static bool s_probe(const spatial_nearrepeat_t *self, const spatial_nearrepeat_e
     probe->kind = s_kind_index(self, event->kind);
     probe->attrs = SPATIAL_ATTRS_NONE;
     probe->live = !event->replay;
+    probe->context = event->context_only;
     probe->occurred_us = event->occurred_us;
     probe->reported_us = event->reported_us;
     probe->lon = event->lon;
@@ -345,13 +346,15 @@ int spatial_nearrepeat_add(spatial_nearrepeat_t *self, const spatial_nearrepeat_
     int rc = s_match(self, &probe, &self->matches, true, &any_live);
     result->related = self->matches.items;
     result->related_count = self->matches.len;
-    result->publish = !event->replay || any_live;
+    result->publish = (!event->replay || any_live) && !event->context_only;
     if (rc != WF_OK) {
         self->later_len = 0;
         return rc;
     }
     if (same) { /* its later partners were revised on its first delivery */
         self->later_len = 0;
+        if (!event->context_only && entry->context) /* the owner's copy after the context one */
+            spatial_window_set_owned(self->window, held);
         result->outcome = SPATIAL_NEARREPEAT_DUPLICATE;
         self->stats.duplicates++;
         return WF_OK;
@@ -416,7 +419,7 @@ int spatial_nearrepeat_revision(spatial_nearrepeat_t *self, size_t index,
     revision->related = self->revised.items;
     revision->related_count = self->revised.len;
     /* the added event is the news: new if it came live, or if the revised one did */
-    revision->publish = self->last.live || later->live;
+    revision->publish = (self->last.live || later->live) && !later->context;
     return WF_OK;
 }
 

@@ -29,6 +29,12 @@
  * pair involves a live event. Re-publishing an old signal is harmless (same id), missing a new
  * one is not.
  *
+ * Context. With several consumers, each owning some cells' partitions, an event within D of a
+ * cell border is also delivered to the neighbouring cell's owner, marked context_only. It is
+ * held and pairs like any event, but its own signal and revisions of other context events are
+ * the owner's to publish (publish is false for them); a context copy of an event we own (the
+ * same id) never demotes it, and the owned copy promotes a held context copy.
+ *
  * Pairs never join two revisions of one source record or two deliveries of one event (the
  * transport is at-least-once): the detector holds at most one revision per
  * (agency, source_record_id), the newest by reported time (on a tie, the later arrival). A
@@ -72,6 +78,7 @@ typedef struct {
     const char *beat;
     int dissemination; /* Wf__Dissemination value */
     bool replay;       /* re-read to rebuild state (its first processing published its signal) */
+    bool context_only; /* another partition's event near our border: pairs, never signalled */
 } spatial_nearrepeat_event_t;
 
 /* What add() did with an event. Every outcome from STORED on was checked against the window. */

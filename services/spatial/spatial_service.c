@@ -252,6 +252,8 @@ static int s_process(spatial_service_t *self, const wf_delivery_t *delivery, int
         wf_stats_add(self->svc->stats, "events_received", 1);
         if (!readable)
             return s_dead_letter_delivery(self, delivery, reason_code, field);
+        if (event.context_only) /* a neighbouring cell's event near our border (Kafka) */
+            wf_stats_add(self->svc->stats, "events_context", 1);
     }
 
     spatial_nearrepeat_result_t result;

@@ -98,6 +98,7 @@ int spatial_signal_read_event(const Wf__EnrichedEvent *enriched, int64_t arrived
     event->district = enriched->district;
     event->beat = enriched->beat;
     event->dissemination = (int)source->dissemination;
+    event->context_only = enriched->context_only;
     return WF_OK;
 }
 

@@ -327,6 +327,11 @@ uint32_t spatial_window_find_record(const spatial_window_t *self, const uint8_t 
     return self->records.slots[s_slot(self, &self->records, S_BY_RECORD, &key)];
 }
 
+void spatial_window_set_owned(spatial_window_t *self, uint32_t index)
+{
+    self->entries[index].context = 0;
+}
+
 const spatial_window_entry_t *spatial_window_entry(const spatial_window_t *self, uint32_t index)
 {
     assert(index < self->pool_top);

@@ -28,6 +28,7 @@ typedef struct {
     uint32_t heap_pos;     /* where the entry sits in the time heap */
     uint32_t attrs;        /* agency, district, beat (spatial_attrs.h) for revised signals */
     uint8_t live;          /* delivered live to this process (not replayed to rebuild state) */
+    uint8_t context;       /* a neighbouring partition's event, held only to pair with ours */
 } spatial_window_entry_t;
 
 typedef struct spatial_window_t spatial_window_t;
@@ -65,6 +66,9 @@ void spatial_window_evict_oldest(spatial_window_t *self);
 
 /* Index of the entry held for record_id, or SPATIAL_WINDOW_NONE. */
 uint32_t spatial_window_find_record(const spatial_window_t *self, const uint8_t record_id[16]);
+
+/* Marks the entry at index as this consumer's own event, no longer context. */
+void spatial_window_set_owned(spatial_window_t *self, uint32_t index);
 
 /* The entry at index (borrowed until the window changes). */
 const spatial_window_entry_t *spatial_window_entry(const spatial_window_t *self, uint32_t index);

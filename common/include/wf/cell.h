@@ -17,4 +17,11 @@
 size_t wf_cell_key(char *buf, size_t len, bool has_location, double lon, double lat,
                    const char *agency);
 
+/* The keys of the other cells (at most 3: two sides and their corner) that hold points within
+ * distance_m of (lon, lat), a superset measured on the sphere; distance_m must be below half a
+ * cell (about 4 km). A consumer that owns such a cell needs the event as context, or pairs
+ * across the border are never compared. Returns how many keys were written. */
+size_t wf_cell_neighbour_keys(double lon, double lat, double distance_m,
+                              char keys[3][WF_CELL_KEY_LEN], size_t lens[3]);
+
 #endif

@@ -357,6 +357,69 @@ static void test_replay_publishes_only_news(void **state)
     }
 }
 
+/* Context copies (another consumer's events near our cell border): they pair like any event,
+ * but only signals about our own events are ours to publish. */
+static void test_context_events_pair_but_are_not_signalled(void **state)
+{
+    (void)state;
+    spatial_testdata_ev_t e = spatial_testdata_ev_at("1", 0, 0, T0);
+    spatial_testdata_ev_t l = spatial_testdata_ev_at("2", 90, 100, T0 + DAY);
+    const struct {
+        const spatial_testdata_ev_t *first, *second;
+        bool first_context, second_context;
+        bool publish; /* of the second add's signal or revision */
+    } cases[] = {
+        {&e, &l, true, false, true},  /* ours, later: lists the context event */
+        {&e, &l, false, true, false}, /* context, later: the other consumer signals it */
+        {&l, &e, false, true, true},  /* context, earlier, arriving late: revises ours */
+        {&l, &e, true, false, false}, /* ours, earlier: revises a context event, not ours */
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        spatial_nearrepeat_t *nr = spatial_testdata_detector(NULL, 0, 1000000);
+        spatial_nearrepeat_event_t event;
+        spatial_nearrepeat_result_t r;
+        spatial_testdata_ev_event(cases[c].first, &event);
+        event.context_only = cases[c].first_context;
+        assert_int_equal(spatial_nearrepeat_add(nr, &event, &r), WF_OK);
+        spatial_testdata_ev_event(cases[c].second, &event);
+        event.context_only = cases[c].second_context;
+        assert_int_equal(spatial_nearrepeat_add(nr, &event, &r), WF_OK);
+        assert_int_equal(r.outcome, SPATIAL_NEARREPEAT_STORED);
+        if (cases[c].second == &l) {
+            assert_int_equal(r.related_count, 1);
+            assert_int_equal(r.publish, cases[c].publish);
+        } else {
+            assert_int_equal(r.revised_count, 1);
+            spatial_nearrepeat_revision_t rev;
+            assert_int_equal(spatial_nearrepeat_revision(nr, 0, &rev), WF_OK);
+            assert_int_equal(rev.publish, cases[c].publish);
+        }
+        spatial_nearrepeat_destroy(&nr);
+    }
+
+    /* Our own copy of an event held as context takes it over: a later-arriving earlier
+     * event then revises it as ours. */
+    spatial_nearrepeat_t *nr = spatial_testdata_detector(NULL, 0, 1000000);
+    spatial_nearrepeat_event_t event;
+    spatial_nearrepeat_result_t r;
+    spatial_testdata_ev_event(&l, &event);
+    event.context_only = true;
+    assert_int_equal(spatial_nearrepeat_add(nr, &event, &r), WF_OK);
+    event.context_only = false;
+    assert_int_equal(spatial_nearrepeat_add(nr, &event, &r), WF_OK);
+    assert_int_equal(r.outcome, SPATIAL_NEARREPEAT_DUPLICATE);
+    event.context_only = true; /* and a context copy again does not give it back */
+    assert_int_equal(spatial_nearrepeat_add(nr, &event, &r), WF_OK);
+    spatial_testdata_ev_event(&e, &event);
+    assert_int_equal(spatial_nearrepeat_add(nr, &event, &r), WF_OK);
+    assert_int_equal(r.revised_count, 1);
+    spatial_nearrepeat_revision_t rev;
+    assert_int_equal(spatial_nearrepeat_revision(nr, 0, &rev), WF_OK);
+    assert_true(rev.publish);
+    assert_int_equal(spatial_testdata_stats(nr).held, 2);
+    spatial_nearrepeat_destroy(&nr);
+}
+
 /* ---- every order, checked against brute force ------------------------------------------- */
 
 static bool s_related(const spatial_testdata_ev_t *a, const spatial_testdata_ev_t *b)
@@ -678,6 +741,7 @@ int main(void)
         cmocka_unit_test(test_events_without_record_id),
         cmocka_unit_test(test_out_of_order_arrival),
         cmocka_unit_test(test_replay_publishes_only_news),
+        cmocka_unit_test(test_context_events_pair_but_are_not_signalled),
         cmocka_unit_test(test_any_order_matches_brute_force),
         cmocka_unit_test(test_bounded_disorder_loses_nothing),
         cmocka_unit_test(test_future_and_unusable_events),
