@@ -38,9 +38,21 @@ static void s_write_slice(harness_t *h, char *path, size_t len)
 
 /* Runs the Englewood slice (citywide: 20,000 events of the citywide 2025 export instead)
  * over ZeroMQ (copies 1) or Kafka with copies of each stage in one group. */
+static harness_t *s_current; /* stopped by the teardown when an assertion ends a test early */
+
+static int s_teardown(void **state)
+{
+    (void)state;
+    if (s_current)
+        harness_stop(s_current);
+    s_current = NULL;
+    return 0;
+}
+
 static void s_run(bool kafka, int copies, bool citywide, s_result_t *out)
 {
-    harness_t h;
+    static harness_t h; /* outlives an early return: s_teardown stops it */
+    s_current = &h;
     /* The slices pack a year of events into seconds of replay: stages that run at different
      * speeds (two copies) are seconds, so months of event time, apart. Real feeds are seconds
      * apart; the detector must take this as on time, or the comparison measures lateness. */
@@ -99,6 +111,7 @@ static void s_run(bool kafka, int copies, bool citywide, s_result_t *out)
         if (citywide)
             assert_true(context > 0); /* the city has events near cell borders */
     }
+    s_current = NULL;
     assert_int_equal(harness_stop(&h), 0);
 }
 
@@ -140,8 +153,8 @@ static void test_two_copies_of_every_stage_give_the_same_rows(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_kafka_gives_the_same_rows_as_zeromq),
-        cmocka_unit_test(test_two_copies_of_every_stage_give_the_same_rows),
+        cmocka_unit_test_teardown(test_kafka_gives_the_same_rows_as_zeromq, s_teardown),
+        cmocka_unit_test_teardown(test_two_copies_of_every_stage_give_the_same_rows, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
