@@ -309,6 +309,12 @@ static int s_log_count(harness_t *h, const harness_service_t *s, const char *tex
     return count;
 }
 
+int harness_log_count(harness_t *h, const char *name, const char *text)
+{
+    harness_service_t *s = s_service(h, name);
+    return s ? s_log_count(h, s, text) : 0;
+}
+
 static pid_t s_start(harness_t *h, const char *name, const char *instance)
 {
     char entry[32];

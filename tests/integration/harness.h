@@ -103,6 +103,9 @@ int64_t harness_stat(harness_t *h, const char *service, const char *counter);
  * the counters stopped moving. Returns false on timeout. */
 bool harness_wait_drained(harness_t *h, int timeout_s);
 
+/* Lines of the current log of service name ("spatial", "enrich@b") that contain text. */
+int harness_log_count(harness_t *h, const char *name, const char *text);
+
 /* Runs a query expected to return one value; returns it as int64 (fails the test otherwise). */
 int64_t harness_query_int(harness_t *h, const char *sql);
 double harness_query_double(harness_t *h, const char *sql);

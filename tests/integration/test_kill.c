@@ -50,6 +50,8 @@ static bool s_wait_counter(harness_t *h, const char *service, const char *counte
     return false;
 }
 
+static int64_t s_gaps_seen; /* over all rounds: the kills must have cost something */
+
 static void s_round(harness_t *h, const s_round_t *round)
 {
     char profile[512], file[512];
@@ -88,6 +90,11 @@ static void s_round(harness_t *h, const s_round_t *round)
            round->victim, (long long)processed, (long long)gap,
            (long long)(events_after - events_before), (long long)published);
     assert_true(processed > 0); /* the restarted service got the rest of the stream */
+    /* a hole is counted and logged with producer, topic and range, never silent */
+    int logged = harness_log_count(h, round->victim, "message gap producer=");
+    printf("round %s: gap log lines %d\n", round->victim, logged);
+    assert_true(gap == 0 || logged > 0);
+    s_gaps_seen += gap;
     if (strcmp(round->victim, "enrich") == 0) {
         /* what enrich never stored is exactly what it counted as lost, at most */
         int64_t missing = published - (events_after - events_before);
@@ -106,6 +113,7 @@ static void test_kill_each_service_mid_replay(void **state)
     assert_true(harness_start_service(h, "alert") > 0);
     for (size_t i = 0; i < sizeof s_rounds / sizeof s_rounds[0]; i++)
         s_round(h, &s_rounds[i]);
+    assert_true(s_gaps_seen > 0); /* SIGKILL lost queued messages somewhere, and it showed */
     /* every alert references stored events, whatever was killed when */
     assert_int_equal(harness_query_int(h, "SELECT count(*) FROM alerts a, unnest(a.event_ids) id "
                                           "WHERE NOT EXISTS (SELECT 1 FROM events e "
