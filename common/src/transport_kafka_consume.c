@@ -306,6 +306,16 @@ static void s_file(wf_transport_backend_t *self, rd_kafka_message_t *msg)
         rd_kafka_message_destroy(msg);
         return;
     }
+    if (pos->fetched_next >= 0 && msg->offset > pos->fetched_next) {
+        /* the log no longer holds what this group was due to read next (retention ran out while
+         * it was behind, or the mock cluster's size cap): lost to it, so said loudly */
+        int64_t missing = msg->offset - pos->fetched_next;
+        wf_log_error("kafka messages gone before they were read topic=%s partition=%d "
+                     "missing=%lld first_missing_offset=%lld",
+                     pos->topic, (int)pos->partition, (long long)missing,
+                     (long long)pos->fetched_next);
+        wf_transport_count(self->transport, "transport.gap_messages", (uint64_t)missing);
+    }
     pos->fetched_next = msg->offset + 1;
     if (pos->count > S_PAUSE_ABOVE && !pos->paused)
         s_set_paused(self, pos, true);
