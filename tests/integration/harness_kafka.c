@@ -142,8 +142,13 @@ bool harness_kafka_caught_up(harness_t *h)
     struct dirent *entry;
     bool caught_up = true;
     while (caught_up && stats && (entry = readdir(stats)) != NULL) {
-        if (!strstr(entry->d_name, ".stats"))
+        const char *suffix = strstr(entry->d_name, ".stats");
+        if (!suffix)
             continue;
+        char service[256];
+        snprintf(service, sizeof service, "%.*s", (int)(suffix - entry->d_name), entry->d_name);
+        if (!harness_alive(h, service))
+            continue; /* a killed copy's last stats say nothing about the group now */
         char path[600], name[256];
         snprintf(path, sizeof path, "%s/%s", dir, entry->d_name);
         FILE *in = fopen(path, "r");
