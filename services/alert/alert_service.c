@@ -20,6 +20,7 @@
 #include <wf/stats.h>
 #include <wf/transport.h>
 
+#include "alert_cap.h"
 #include "alert_engine.h"
 #include "alert_service.h"
 
@@ -31,7 +32,7 @@
 #define ALERT_COLUMNS                                                                              \
     "alert_id, rule_id, severity, dedupe_key, window_start, event_ids, signal_id, kind, geom, "    \
     "district, beat, agency, title, message, occurred_at, ingested_at, raised_at, latency_us, "    \
-    "dissemination"
+    "dissemination, cap"
 static const wf_pgwriter_spec_t s_alerts_spec = {
     .name = "alerts",
     .stage_sql = "CREATE TEMP TABLE IF NOT EXISTS alerts_stage "
@@ -72,6 +73,7 @@ struct alert_service_t {
     const uint8_t **ids;           /* event id pointers of the row being written */
     size_t ids_cap;                /* slots in ids */
     int refused_rc;                /* first failure dead-lettering a refused alert row */
+    alert_cap_config_t cap;        /* CAP 1.2 rendering of each alert (alert.cap_*) */
 };
 
 /* A dead letter about to be written: where it came from and why. */
@@ -153,6 +155,15 @@ static int s_append_alert(alert_service_t *self, const Wf__Alert *alert, int64_t
     else
         wf_pgwriter_put_null(w);
     wf_pgwriter_put_text(w, s_dissemination_name(alert->dissemination));
+    char *cap = NULL;
+    size_t cap_len;
+    if (alert_cap_render(&self->cap, alert, &cap, &cap_len) == WF_OK) {
+        wf_pgwriter_put_text(w, cap);
+    } else { /* the alert itself must not wait for its CAP form */
+        wf_stats_add(self->svc->stats, "cap_failed", 1);
+        wf_pgwriter_put_null(w);
+    }
+    free(cap);
     wf_pgwriter_row_end(w);
     return WF_OK;
 }
@@ -456,6 +467,11 @@ static int s_open(alert_service_t *self, char *errbuf, size_t errlen)
         .lateness_us = wf_config_duration_us(config, "alert.lateness"),
         .max_entries = (size_t)wf_config_int(config, "alert.max_throttle_entries"),
         .cell_m = wf_config_double(config, "alert.cell_m"),
+    };
+    self->cap = (alert_cap_config_t){
+        .sender = wf_config_string(config, "alert.cap_sender"),
+        .web = NULL, /* the console's alert page, once there is a console */
+        .radius_km = wf_config_double(config, "alert.cap_radius_m") / 1000.0,
     };
     self->engine = alert_engine_new(&rules, &engine_config);
     alert_rules_destroy(&rules); /* still ours only if the engine could not be built */

@@ -124,6 +124,16 @@ static void test_chicago_replay_end_to_end(void **state)
                                           "WHERE e.event_id = id)"),
                      0);
     assert_int_equal(harness_query_int(h, "SELECT count(*) FROM alerts WHERE event_ids = '{}'"), 0);
+    /* every alert also stored as a CAP 1.2 document naming it (the schema check is the unit
+     * test's: alert/cap) */
+    assert_int_equal(
+        harness_query_int(
+            h, "SELECT count(*) FROM alerts WHERE cap IS NULL"
+               " OR NOT xml_is_well_formed_document(cap)"
+               " OR strpos(cap, '<identifier>watchfloor-' || alert_id || '</identifier>')"
+               " = 0 OR strpos(cap, CASE dissemination WHEN 'public' THEN '<scope>Public</scope>'"
+               " ELSE '<scope>Restricted</scope>' END) = 0"),
+        0);
     assert_int_equal(harness_query_int(h, "SELECT count(*) FROM signals s, "
                                           "unnest(s.event_id || s.related_event_ids) id "
                                           "WHERE NOT EXISTS (SELECT 1 FROM events e "
