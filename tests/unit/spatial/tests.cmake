@@ -6,6 +6,8 @@ wf_add_unit_test(spatial window LIBS spatial_core ${CSV_LIBRARY} PkgConfig::LZMA
                  SOURCES ${SPATIAL_TESTDATA} INCLUDES ${CSV_INCLUDE_DIR})
 wf_add_unit_test(spatial nearrepeat LIBS spatial_core ${CSV_LIBRARY} PkgConfig::LZMA
                  SOURCES ${SPATIAL_TESTDATA} INCLUDES ${CSV_INCLUDE_DIR})
+wf_add_unit_test(spatial nearrepeat_order LIBS spatial_core ${CSV_LIBRARY} PkgConfig::LZMA
+                 SOURCES ${SPATIAL_TESTDATA} INCLUDES ${CSV_INCLUDE_DIR})
 wf_add_unit_test(spatial nearrepeat_chicago LIBS spatial_core ${CSV_LIBRARY} PkgConfig::LZMA
                  SOURCES ${SPATIAL_TESTDATA} INCLUDES ${CSV_INCLUDE_DIR})
 wf_add_unit_test(spatial signal LIBS spatial_core)
