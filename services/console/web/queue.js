@@ -1,0 +1,211 @@
+// queue.js — the alert queue: newest first, severity, title, time, state, and the workflow
+// buttons (Acknowledge, Assign, Close; Reopen for closed alerts).
+//
+// Each alert owns one <li>, built once and updated in place; render() runs once per
+// animation frame and only touches what changed, so a burst of alerts does not rebuild the
+// list. Workflow answers and alert_update messages (from any console) go through upsert().
+import { formatTime, severityOf } from './model.js';
+
+const MAX_ALERTS = 500;
+// docs/console-api.md "Alert workflow": the moves allowed from each state
+const MOVES = {
+  new: ['acknowledge', 'assign', 'close'],
+  acknowledged: ['assign', 'close'],
+  assigned: ['assign', 'close'],
+  closed: ['reopen'],
+};
+const BUTTONS = [['acknowledge', 'Acknowledge'], ['assign', 'Assign…'], ['close', 'Close'], ['reopen', 'Reopen']];
+
+function s_el(tag, className, testid) {
+  const el = document.createElement(tag);
+  if (className) el.className = className;
+  if (testid) el.dataset.testid = testid;
+  return el;
+}
+
+export class AlertQueue {
+  // onAction(alertId, action) performs a workflow action; onSelect(alertId) shows it on the map.
+  constructor(list, counter, { onAction, onSelect }) {
+    this.list = list;
+    this.counter = counter;
+    this.onAction = onAction;
+    this.onSelect = onSelect;
+    this.items = new Map(); // alert_id → {alert, li, dirty, shown, receivedMs, renderedMs}
+    this.orderDirty = false;
+    list.addEventListener('click', (e) => this.s_click(e));
+    list.addEventListener('keydown', (e) => this.s_key(e));
+  }
+
+  // Adds or merges an alert (stream payload, alert_update or query Feature, flattened).
+  // receivedMs: when a live alert reached the page (kept from its first arrival); filters
+  // decide whether it is shown. Returns the merged alert.
+  upsert(alert, receivedMs, filters) {
+    if (!alert || !alert.alert_id) return null;
+    let item = this.items.get(alert.alert_id);
+    if (!item) {
+      item = { alert: { state: 'new', ...alert }, li: null, dirty: true, shown: true, receivedMs: receivedMs || null, renderedMs: null, busy: false };
+      this.items.set(alert.alert_id, item);
+      this.orderDirty = true;
+      this.s_trim();
+    } else {
+      item.alert = { ...item.alert, ...alert };
+      if (receivedMs && !item.receivedMs) item.receivedMs = receivedMs;
+      item.dirty = true;
+    }
+    item.shown = filters.matchesAlert(item.alert);
+    return item.alert;
+  }
+
+  get(alertId) {
+    const item = this.items.get(alertId);
+    return item ? item.alert : null;
+  }
+
+  setBusy(alertId, busy) {
+    const item = this.items.get(alertId);
+    if (!item) return;
+    item.busy = busy;
+    item.dirty = true;
+  }
+
+  applyFilters(filters) {
+    for (const item of this.items.values()) {
+      item.shown = filters.matchesAlert(item.alert);
+      item.dirty = true;
+    }
+  }
+
+  // Drops the oldest closed alerts first, then the oldest of any state, past the cap.
+  s_trim() {
+    if (this.items.size <= MAX_ALERTS) return;
+    const sorted = this.s_sorted().reverse();
+    const victim = sorted.find((item) => item.alert.state === 'closed') || sorted[0];
+    if (victim.li) victim.li.remove();
+    this.items.delete(victim.alert.alert_id);
+  }
+
+  s_sorted() {
+    const key = (item) => Date.parse(item.alert.raised_at) || item.receivedMs || 0;
+    return [...this.items.values()].sort((a, b) => key(b) - key(a) ||
+      String(b.alert.alert_id).localeCompare(String(a.alert.alert_id)));
+  }
+
+  render() {
+    const now = performance.timeOrigin + performance.now();
+    for (const item of this.items.values()) {
+      if (!item.dirty) continue;
+      item.dirty = false;
+      if (!item.li) {
+        item.li = this.s_build(item);
+        item.renderedMs = now;
+        item.li.dataset.renderedMs = now.toFixed(1);
+        this.orderDirty = true;
+      }
+      this.s_update(item);
+    }
+    if (this.orderDirty) {
+      this.orderDirty = false;
+      let at = this.list.firstElementChild;
+      for (const item of this.s_sorted()) {
+        if (item.li !== at) this.list.insertBefore(item.li, at);
+        else at = at.nextElementSibling;
+      }
+    }
+    let open = 0;
+    let shown = 0;
+    for (const item of this.items.values()) {
+      open += item.alert.state !== 'closed' ? 1 : 0;
+      shown += item.shown ? 1 : 0;
+    }
+    this.counter.textContent = `${open} open · ${shown} shown`;
+  }
+
+  s_build(item) {
+    const a = item.alert;
+    const li = s_el('li', 'alert', 'alert-item');
+    li.tabIndex = 0;
+    li.dataset.alertId = a.alert_id;
+    if (a.rule_id) li.dataset.ruleId = a.rule_id;
+    if (a.ingest_ts_us) li.dataset.ingestTsUs = String(a.ingest_ts_us);
+    if (item.receivedMs) {
+      li.dataset.receivedMs = item.receivedMs.toFixed(1);
+      li.classList.add('fresh'); // arrived live: draw the eye for a few seconds
+    }
+    const head = s_el('div', 'head');
+    head.append(s_el('span', 'sev', 'alert-severity'), s_el('span', 'title', 'alert-title'));
+    const meta = s_el('div', 'meta');
+    meta.append(s_el('time', 'when', 'alert-time'), s_el('span', 'state', 'alert-state'),
+      s_el('span', 'assignee', 'alert-assignee'), s_el('span', 'where', 'alert-where'));
+    const actions = s_el('div', 'actions');
+    for (const [action, label] of BUTTONS) {
+      const button = s_el('button', '', `alert-${action}`);
+      button.type = 'button';
+      button.dataset.action = action;
+      button.textContent = label;
+      actions.append(button);
+    }
+    li.append(head, meta, actions);
+    return li;
+  }
+
+  s_update(item) {
+    const a = item.alert;
+    const li = item.li;
+    const severity = severityOf(a);
+    li.hidden = !item.shown;
+    li.dataset.severity = severity;
+    li.dataset.state = a.state || 'new';
+    li.setAttribute('aria-label', `${severity} alert: ${a.title || a.rule_id}, ${a.state}`);
+    li.querySelector('.sev').textContent = severity;
+    li.querySelector('.title').textContent = a.title || a.rule_id || a.alert_id;
+    const when = li.querySelector('.when');
+    when.textContent = formatTime(a.raised_at || a.occurred_at);
+    when.dateTime = a.raised_at || a.occurred_at || '';
+    when.title = a.occurred_at ? `occurred ${formatTime(a.occurred_at)}` : '';
+    li.querySelector('.state').textContent = a.state || 'new';
+    li.querySelector('.assignee').textContent = a.assigned_to ? `→ ${a.assigned_to}` : '';
+    li.querySelector('.where').textContent = [a.district && `D${a.district}`, a.beat && `beat ${a.beat}`].filter(Boolean).join(' ');
+    const allowed = MOVES[a.state] || MOVES.new;
+    for (const button of li.querySelectorAll('button[data-action]')) {
+      button.hidden = !allowed.includes(button.dataset.action);
+      button.disabled = item.busy;
+    }
+    if (a.state !== 'new') li.classList.remove('fresh');
+  }
+
+  s_click(e) {
+    const li = e.target.closest('li.alert');
+    if (!li) return;
+    const button = e.target.closest('button[data-action]');
+    if (button) this.onAction(li.dataset.alertId, button.dataset.action);
+    else this.onSelect(li.dataset.alertId);
+  }
+
+  // Enter on an alert shows it on the map; arrow keys move between alerts.
+  s_key(e) {
+    const li = e.target.closest('li.alert');
+    if (!li || e.target !== li) return;
+    if (e.key === 'Enter') {
+      this.onSelect(li.dataset.alertId);
+    } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      let next = e.key === 'ArrowDown' ? li.nextElementSibling : li.previousElementSibling;
+      while (next && next.hidden) next = e.key === 'ArrowDown' ? next.nextElementSibling : next.previousElementSibling;
+      if (next) next.focus();
+      e.preventDefault();
+    }
+  }
+
+  focus(alertId) {
+    const item = this.items.get(alertId);
+    if (item && item.li && !item.li.hidden) {
+      item.li.scrollIntoView({ block: 'nearest' });
+      item.li.focus();
+    }
+  }
+
+  clear() {
+    for (const item of this.items.values()) if (item.li) item.li.remove();
+    this.items.clear();
+    this.render();
+  }
+}

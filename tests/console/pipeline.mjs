@@ -1,0 +1,179 @@
+// pipeline.mjs — the real Watchfloor processes behind the console UI test: a scratch
+// database with the Chicago boundaries, wf-enrich, wf-spatial, wf-alert and wf-console over
+// ZeroMQ, wf-admin and wf-ingest runs, and psql queries. The same steps as
+// tests/integration/harness.c, for a test written in node because it drives a browser.
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const exited = (child) => child.exitCode !== null || child.signalCode !== null;
+
+// The programs under test read only the test's config file: WF_* settings from a developer's
+// shell (eval "$(scripts/pg env)") would override it, so they are removed (WF_TEST_* stay).
+function s_scrubbedEnv() {
+  const env = {};
+  for (const [key, value] of Object.entries(process.env))
+    if (!key.startsWith('WF_') || key.startsWith('WF_TEST_')) env[key] = value;
+  return env;
+}
+
+export class Pipeline {
+  constructor({ sourceDir, binaryDir, name, multiplier }) {
+    this.sourceDir = sourceDir;
+    this.binaryDir = binaryDir;
+    this.multiplier = multiplier;
+    this.env = s_scrubbedEnv();
+    const base = process.env.WF_TEST_PG_CONNINFO;
+    if (!base) throw new Error('WF_TEST_PG_CONNINFO is not set (scripts/test sets it)');
+    this.baseConninfo = base;
+    this.database = `wft_${name}_${process.pid}`;
+    this.conninfo = `${base} dbname=${this.database}`;
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `wf-it-${name}-`));
+    this.config = path.join(this.dir, 'watchfloor.yaml');
+    this.children = new Map(); // name → {child, log}
+  }
+
+  bin(relative) {
+    return path.join(this.binaryDir, relative);
+  }
+
+  src(relative) {
+    return path.join(this.sourceDir, relative);
+  }
+
+  // Rows of a query as arrays of text fields (psql unaligned, tab-separated).
+  sql(query, conninfo = this.conninfo) {
+    const out = execFileSync('psql', [conninfo, '-X', '-A', '-t', '-q', '-F', '\t', '-v', 'ON_ERROR_STOP=1', '-c', query],
+      { env: this.env, encoding: 'utf8' });
+    return out.split('\n').filter((line) => line !== '').map((line) => line.split('\t'));
+  }
+
+  async createDatabase() {
+    const admin = `${this.baseConninfo} dbname=postgres`;
+    this.sql(`DROP DATABASE IF EXISTS ${this.database} WITH (FORCE)`, admin);
+    try { // the cluster scripts keep a template with PostGIS installed
+      this.sql(`CREATE DATABASE ${this.database} TEMPLATE watchfloor_template`, admin);
+    } catch {
+      this.sql(`CREATE DATABASE ${this.database}`, admin);
+    }
+    this.databaseCreated = true;
+  }
+
+  writeConfig() {
+    const yaml = [
+      `state_dir: ${this.dir}/state`,
+      'zmq:',
+      `  dir: ${this.dir}/zmq`,
+      'pg:',
+      `  conninfo: ${JSON.stringify(this.conninfo)}`,
+      '  flush_interval: 20ms',
+      'alert:',
+      `  rules: ${this.src('deploy/rules.yaml')}`,
+      'console:',
+      '  listen: "127.0.0.1:0"', // any free port; wf-console writes its URL to state_dir
+      `  web_root: ${this.src('services/console/web')}`,
+      '',
+    ].join('\n');
+    fs.writeFileSync(this.config, yaml);
+  }
+
+  // wf-admin with the test's config; returns its standard output, throws with its log.
+  admin(...args) {
+    try {
+      return execFileSync(this.bin('tools/wf-admin'), ['--config', this.config, ...args],
+        { env: this.env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (err) {
+      throw new Error(`wf-admin ${args[0]} failed: ${err.stderr || err.message}`);
+    }
+  }
+
+  loadChicago() {
+    const set = ['--boundary-set', 'chicago-2012-12', '--jurisdiction', 'Chicago', '--effective-from', '2012-12-01'];
+    this.admin('migrate');
+    this.admin('load-boundaries', ...set, '--layer', 'beat', '--code-field', 'BEAT_NUM', '--parent-field', 'DISTRICT',
+      '--pad', '4', '--parent-pad', '3', this.src('data/chicago/boundaries/police_beats.geojson.xz'));
+    this.admin('load-boundaries', ...set, '--layer', 'district', '--code-field', 'dist_num', '--name-field', 'dist_label',
+      '--pad', '3', this.src('data/chicago/boundaries/police_districts.geojson.xz'));
+  }
+
+  async start() {
+    await this.createDatabase();
+    this.writeConfig();
+    this.loadChicago();
+  }
+
+  s_spawn(name, binary, args = []) {
+    const log = path.join(this.dir, `${name}.log`);
+    const fd = fs.openSync(log, 'w');
+    const child = spawn(binary, ['--config', this.config, ...args], { env: this.env, stdio: ['ignore', fd, fd] });
+    fs.closeSync(fd);
+    this.children.set(name, { child, log });
+    return child;
+  }
+
+  logText(name) {
+    const entry = this.children.get(name);
+    return entry && fs.existsSync(entry.log) ? fs.readFileSync(entry.log, 'utf8') : '';
+  }
+
+  // Starts wf-<name> and waits until it has subscribed to its topics.
+  async startService(name, subscriptions) {
+    const child = this.s_spawn(name, this.bin(`services/${name}/wf-${name}`));
+    const deadline = Date.now() + 30000 * this.multiplier;
+    while ((this.logText(name).match(/consuming topic=/g) || []).length < subscriptions) {
+      if (exited(child) || Date.now() > deadline)
+        throw new Error(`wf-${name} did not start:\n${this.logText(name).slice(-3000)}`);
+      await sleep(20);
+    }
+  }
+
+  // Starts wf-console; resolves to its base URL once /healthz answers.
+  async startConsole() {
+    await this.startService('console', 3);
+    const urlFile = path.join(this.dir, 'state', 'console.url');
+    const deadline = Date.now() + 30000 * this.multiplier;
+    for (;;) {
+      if (fs.existsSync(urlFile)) {
+        const url = fs.readFileSync(urlFile, 'utf8').trim();
+        const res = await fetch(new URL('/healthz', url)).catch(() => null);
+        if (res && res.ok) return url;
+      }
+      if (Date.now() > deadline) throw new Error(`wf-console did not answer:\n${this.logText('console').slice(-3000)}`);
+      await sleep(50);
+    }
+  }
+
+  // Runs wf-ingest on files; resolves to its exit code.
+  ingest(args) {
+    const child = this.s_spawn('ingest', this.bin('services/ingest/wf-ingest'), args);
+    return new Promise((resolve) => {
+      if (exited(child)) resolve(child.exitCode ?? 128);
+      else child.on('exit', (code) => resolve(code ?? 128));
+    });
+  }
+
+  // SIGTERM to every running child, SIGKILL to those still up after 10 s.
+  async stop() {
+    const running = [...this.children.values()].map((e) => e.child).filter((c) => !exited(c));
+    for (const child of running) child.kill('SIGTERM');
+    const deadline = Date.now() + 10000 * this.multiplier;
+    while (running.some((c) => !exited(c)) && Date.now() < deadline) await sleep(50);
+    for (const child of running) if (!exited(child)) child.kill('SIGKILL');
+  }
+
+  // Drops the database; the scratch directory is removed only when the test passed.
+  async destroy(passed) {
+    await this.stop();
+    if (this.databaseCreated) {
+      try {
+        this.sql(`DROP DATABASE IF EXISTS ${this.database} WITH (FORCE)`, `${this.baseConninfo} dbname=postgres`);
+      } catch (err) {
+        console.error(`console/ui: could not drop ${this.database}: ${err.message}`);
+      }
+    }
+    if (passed) fs.rmSync(this.dir, { recursive: true, force: true });
+    else console.error(`console/ui: logs and config kept in ${this.dir}`);
+  }
+}

@@ -1,0 +1,169 @@
+#!/usr/bin/env node
+// ui_test.mjs — the operator console in headless Chromium against the real pipeline.
+//
+//   node tests/console/ui_test.mjs --source-dir DIR --binary-dir DIR   (ctest: console/ui)
+//
+// Starts wf-enrich, wf-spatial, wf-alert and wf-console (ZeroMQ) on a scratch database with
+// the Chicago boundaries, signs in with a token made by wf-admin, and checks what an
+// operator sees and does:
+//   1. every beat in PostGIS is drawn on the map (one SVG path each);
+//   2. a homicide in district 007 fed through wf-ingest *after* the page is live appears in
+//      the alert queue within 2 s of ingest (the page's receive time and the test's own clock,
+//      both against the alert's ingest_ts_us), and on the map;
+//   3. Acknowledge moves alerts.state to 'acknowledged' and writes an alert_actions row that
+//      names the token.
+// Saves a screenshot to <binary-dir>/test-artifacts/console.png. Exit 77 (skipped) only when
+// Chromium is missing; every other problem fails.
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Pipeline } from './pipeline.mjs';
+
+const SKIP = 77;
+const TOKEN_NAME = 'console-ui-test';
+const { values: opts } = parseArgs({ options: { 'source-dir': { type: 'string' }, 'binary-dir': { type: 'string' } } });
+const sourceDir = path.resolve(opts['source-dir'] || path.join(import.meta.dirname, '../..'));
+const binaryDir = path.resolve(opts['binary-dir'] || path.join(sourceDir, 'build'));
+const multiplier = Number(process.env.WF_TEST_TIMEOUT_MULTIPLIER) > 0 ? Number(process.env.WF_TEST_TIMEOUT_MULTIPLIER) : 1;
+const LATENCY_BOUND_MS = 2000 * multiplier; // sanitizer builds run several times slower
+
+function check(ok, message) {
+  if (!ok) throw new Error(`check failed: ${message}`);
+  console.log(`ok - ${message}`);
+}
+
+// One CSV row in the layout of deploy/profiles/chicago-socrata-api.yaml: a first-degree
+// murder at a gas station in beat 0723 (district 007), occurred two minutes ago, Chicago time.
+function homicideCsv(recordId) {
+  const local = (ms) => new Intl.DateTimeFormat('sv-SE', {
+    timeZone: 'America/Chicago', year: 'numeric', month: '2-digit', day: '2-digit',
+    hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+  }).format(new Date(ms)).replace(' ', 'T') + '.000';
+  const header = 'id,case_number,date,block,iucr,primary_type,description,location_description,arrest,' +
+    'domestic,beat,district,ward,community_area,fbi_code,x_coordinate,y_coordinate,year,updated_on,' +
+    'latitude,longitude,location';
+  const now = Date.now();
+  const row = [recordId, `JZ${recordId}`, local(now - 120000), '066XX S HALSTED ST', '0110', 'HOMICIDE',
+    'FIRST DEGREE MURDER', 'GAS STATION', 'False', 'False', '0723', '007', '6', '68', '01A', '1172118',
+    '1860614', new Date(now).getUTCFullYear(), local(now - 60000), '41.772972076', '-87.644610871',
+    '"{\'latitude\': \'41.772972076\', \'longitude\': \'-87.644610871\'}"'].join(',');
+  return `${header}\n${row}\n`;
+}
+
+async function run(pipeline, chromium) {
+  await pipeline.start();
+  await pipeline.startService('enrich', 1);
+  await pipeline.startService('spatial', 1);
+  await pipeline.startService('alert', 2);
+  const url = await pipeline.startConsole();
+  const created = pipeline.admin('token', 'create', '--name', TOKEN_NAME, '--role', 'operator');
+  const token = (created.match(/wft_[A-Za-z0-9_-]+/) || [])[0];
+  check(Boolean(token), `wf-admin token create printed a secret (${created.trim().split('\n')[0]})`);
+  const [[beatCount]] = pipeline.sql("SELECT count(*) FROM boundaries WHERE layer = 'beat'");
+
+  const browser = await chromium.launch({ executablePath: process.env.WF_TEST_CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    const pageErrors = [];
+    page.on('pageerror', (err) => pageErrors.push(`page error: ${err.message}`));
+    // a refused request is logged by the browser itself ("Failed to load resource"): the UI
+    // handles those (409 + Retry-After is retried), so only the page's own errors count
+    page.on('console', (msg) => {
+      if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) pageErrors.push(`console error: ${msg.text()}`);
+    });
+    await page.goto(url);
+
+    // sign in: the token goes to the session endpoint, and stays in sessionStorage only
+    await page.getByTestId('login-token').fill(token);
+    await page.getByTestId('login-submit').click();
+    await page.locator('[data-testid="connection-status"][data-state="live"]').waitFor({ timeout: 15000 * multiplier });
+    check(true, 'signed in; the stream is live');
+    const stored = await page.evaluate(() => [sessionStorage.getItem('wf_token'), localStorage.length]);
+    check(stored[0] === token && stored[1] === 0, 'token kept in sessionStorage, nothing in localStorage');
+
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="beat-path"]').length === n,
+      Number(beatCount), { timeout: 15000 * multiplier });
+    const drawn = await page.getByTestId('beat-path').count();
+    check(drawn === Number(beatCount) && drawn > 0, `${drawn} beat paths drawn = ${beatCount} beats in PostGIS`);
+    check(await page.getByTestId('district-path').count() > 0, 'district outlines drawn');
+
+    // a homicide in district 007, fed while the page is live
+    const csv = path.join(pipeline.dir, 'homicide.csv');
+    fs.writeFileSync(csv, homicideCsv(990000000 + (process.pid % 1000000)));
+    const ingestStarted = Date.now();
+    const ingestDone = pipeline.ingest(['--profile', pipeline.src('deploy/profiles/chicago-socrata-api.yaml'), csv]);
+    const item = page.locator('[data-testid="alert-item"][data-rule-id="homicide_district_007"]');
+    await item.waitFor({ timeout: 30000 * multiplier });
+    const seenMs = Date.now();
+    check(await ingestDone === 0, 'wf-ingest exited 0');
+    const ingestUs = Number(await item.getAttribute('data-ingest-ts-us'));
+    const receivedMs = Number(await item.getAttribute('data-received-ms'));
+    const renderedMs = Number(await item.getAttribute('data-rendered-ms'));
+    check(ingestUs / 1000 >= ingestStarted - 5, 'the alert was ingested by this run (ingest_ts_us after wf-ingest started)');
+    const pageLatency = receivedMs - ingestUs / 1000;
+    check(pageLatency >= 0 && pageLatency <= LATENCY_BOUND_MS,
+      `page received the alert ${pageLatency.toFixed(1)} ms after ingest (≤ ${LATENCY_BOUND_MS} ms), drew it ${(renderedMs - receivedMs).toFixed(1)} ms later`);
+    const wallLatency = seenMs - ingestUs / 1000;
+    check(wallLatency <= LATENCY_BOUND_MS,
+      `the test saw it in the queue ${wallLatency.toFixed(1)} ms after ingest by its own clock (${seenMs - ingestStarted} ms after starting wf-ingest)`);
+    const alertId = await item.getAttribute('data-alert-id');
+    check(await item.getAttribute('data-severity') === 'extreme', 'queue shows severity extreme');
+    check(/district 007/.test(await item.getByTestId('alert-title').textContent()), 'queue shows the rule\'s title');
+    check(await item.getAttribute('data-state') === 'new', 'queue shows state new');
+    await page.locator(`[data-testid="alert-marker"][data-alert-id="${alertId}"]`).waitFor({ timeout: 5000 * multiplier });
+    check(true, 'the alert is highlighted on the map');
+    check(/^[1-9]\d* events/.test(await page.getByTestId('event-count').textContent()), 'the event is drawn on the map');
+
+    await item.getByTestId('alert-acknowledge').click();
+    await page.locator(`[data-testid="alert-item"][data-alert-id="${alertId}"][data-state="acknowledged"]`)
+      .waitFor({ timeout: 15000 * multiplier });
+    check(true, 'queue shows state acknowledged');
+    const [[state]] = pipeline.sql(`SELECT state FROM alerts WHERE alert_id = '${alertId}'`);
+    check(state === 'acknowledged', `alerts.state = '${state}'`);
+    const actions = pipeline.sql(`SELECT a.action, a.actor, a.to_state, t.name FROM alert_actions a
+      LEFT JOIN api_tokens t USING (token_id) WHERE a.alert_id = '${alertId}'`);
+    check(actions.length === 1 && actions[0][0] === 'acknowledge' && actions[0][1] === TOKEN_NAME &&
+      actions[0][2] === 'acknowledged' && actions[0][3] === TOKEN_NAME,
+    `one alert_actions row: acknowledge by ${TOKEN_NAME} (${JSON.stringify(actions)})`);
+
+    const shot = path.join(binaryDir, 'test-artifacts', 'console.png');
+    fs.mkdirSync(path.dirname(shot), { recursive: true });
+    await page.screenshot({ path: shot });
+    console.log(`screenshot: ${shot}`);
+    check(pageErrors.length === 0, `no errors in the page${pageErrors.length ? `: ${pageErrors.join('; ')}` : ''}`);
+  } finally {
+    await browser.close();
+  }
+}
+
+async function main() {
+  const chromiumPath = process.env.WF_TEST_CHROMIUM || '/usr/bin/chromium';
+  try {
+    fs.accessSync(chromiumPath, fs.constants.X_OK);
+  } catch {
+    console.log(`SKIP: ${chromiumPath} not found (apt-get install chromium)`);
+    return SKIP;
+  }
+  // playwright-core comes from the repository's node_modules (scripts/setup runs npm ci)
+  const require = createRequire(path.join(sourceDir, 'package.json'));
+  const { chromium } = require('playwright-core');
+  const pipeline = new Pipeline({ sourceDir, binaryDir, name: 'console_ui', multiplier });
+  let passed = false;
+  const interrupted = async () => { await pipeline.destroy(false); process.exit(130); };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  try {
+    await run(pipeline, chromium);
+    passed = true;
+  } catch (err) {
+    console.error(`FAIL: ${err.stack || err.message}`);
+    for (const name of pipeline.children.keys())
+      console.error(`--- ${name} log (last lines) ---\n${pipeline.logText(name).slice(-2000)}`);
+  } finally {
+    await pipeline.destroy(passed);
+  }
+  return passed ? 0 : 1;
+}
+
+process.exitCode = await main();
