@@ -14,6 +14,7 @@
 
 #include "admin_replay.h"
 #include "admin_service.h"
+#include "admin_token.h"
 
 /* wf_service_init prints "usage: wf-admin [common options] " before this. */
 static const char *s_usage =
@@ -30,6 +31,9 @@ static const char *s_usage =
     "      [--offsets [P:]FROM-[TO][,…]] --into NAME [--keep] [--bin-dir DIR]\n"
     "                                reprocess a range of a Kafka topic into schema NAME\n"
     "  replay --drop NAME            remove a replay's schema and topics\n"
+    "  token create --name NAME [--role R] [--agency A]... [--expires 90d] [--note T]\n"
+    "                                a console bearer token (printed once, stored hashed)\n"
+    "  token list | token revoke NAME\n"
     "Common options may also follow the command; there, --set NAME (no '=') names the\n"
     "boundary set and --set KEY=VALUE stays a configuration override.\n";
 
@@ -113,6 +117,8 @@ int main(int argc, char **argv)
         rc = rc == 1 ? 0 : 2; /* --help / --print-config, or a bad common option */
     else if (strcmp(command, "config") == 0)
         rc = s_config(&svc, cmdline.argc, cmdline.argv);
+    else if (strcmp(command, "token") == 0)
+        rc = admin_token_main(svc.config, cmdline.argc, cmdline.argv);
     else if (strcmp(command, "replay") == 0)
         rc = admin_replay_main(svc.config, cmdline.common_argv + 1, cmdline.argc, cmdline.argv);
     else if (strcmp(command, "migrate") == 0 || strcmp(command, "load-boundaries") == 0 ||

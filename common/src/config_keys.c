@@ -48,14 +48,36 @@ static const wf_config_key_t s_keys[] = {
      "frames queued per consumer before the producer blocks (each frame ≤ batch_max envelopes)"},
     {"zmq.consumers.normalized", WF_CONF_LIST, "enrich", NO_RANGE,
      "consumer groups that receive topics.normalized"},
-    {"zmq.consumers.enriched", WF_CONF_LIST, "spatial,alert", NO_RANGE,
+    {"zmq.consumers.enriched", WF_CONF_LIST, "spatial,alert,console", NO_RANGE,
      "consumer groups that receive topics.enriched"},
-    {"zmq.consumers.signals", WF_CONF_LIST, "alert", NO_RANGE,
+    {"zmq.consumers.signals", WF_CONF_LIST, "alert,console", NO_RANGE,
      "consumer groups that receive topics.signals"},
-    {"zmq.consumers.alerts", WF_CONF_LIST, "", NO_RANGE,
-     "consumer groups that receive topics.alerts (none until a console runs)"},
+    {"zmq.consumers.alerts", WF_CONF_LIST, "console", NO_RANGE,
+     "consumer groups that receive topics.alerts"},
+    /* a console that is down or slow must not stop alerts from being raised and stored */
+    {"zmq.observers", WF_CONF_LIST, "console", NO_RANGE,
+     "consumer groups that never hold producers back: when one is down or slow, frames beyond "
+     "zmq.observer_hwm are dropped for it (counted as transport.observer_dropped; it sees the "
+     "gap) instead of blocking the pipeline"},
+    {"zmq.observer_hwm", WF_CONF_INT, "64", 1, 1000000,
+     "frames queued per observer group before frames for it are dropped"},
     {"zmq.consumers.deadletters", WF_CONF_LIST, "", NO_RANGE,
      "consumer groups that receive topics.deadletters"},
+
+    /* Console (wf-console) */
+    {"console.listen", WF_CONF_STRING, "127.0.0.1:8470", NO_RANGE,
+     "address:port the console listens on (port 0: any free port; the URL is written to "
+     "<state_dir>/console.url)"},
+    {"console.web_root", WF_CONF_PATH, "services/console/web", NO_RANGE,
+     "directory of the operator web UI's files"},
+    {"console.threads", WF_CONF_INT, "64", 4, 1024,
+     "HTTP worker threads; every open SSE stream or WebSocket holds one"},
+    {"console.stream_buffer", WF_CONF_INT, "100000", 100, 10000000,
+     "stream messages held for clients that reconnect (Last-Event-ID); older ones mean resync"},
+    {"console.db_connections", WF_CONF_INT, "4", 1, 64,
+     "PostgreSQL connections shared by the HTTP workers"},
+    {"console.token_cache", WF_CONF_DURATION, "30s", 0, 3600,
+     "how long a token check is reused (a revocation takes effect within this time)"},
 
     /* Kafka back end */
     {"kafka.brokers", WF_CONF_STRING, "", NO_RANGE,
