@@ -54,6 +54,8 @@ static const wf_config_key_t s_keys[] = {
      "consumer groups that receive topics.signals"},
     {"zmq.consumers.alerts", WF_CONF_LIST, "console", NO_RANGE,
      "consumer groups that receive topics.alerts"},
+    {"zmq.consumers.deadletters", WF_CONF_LIST, "", NO_RANGE,
+     "consumer groups that receive topics.deadletters"},
     /* a console that is down or slow must not stop alerts from being raised and stored */
     {"zmq.observers", WF_CONF_LIST, "console", NO_RANGE,
      "consumer groups that never hold producers back: when one is down or slow, frames beyond "
@@ -61,8 +63,6 @@ static const wf_config_key_t s_keys[] = {
      "gap) instead of blocking the pipeline"},
     {"zmq.observer_hwm", WF_CONF_INT, "64", 1, 1000000,
      "frames queued per observer group before frames for it are dropped"},
-    {"zmq.consumers.deadletters", WF_CONF_LIST, "", NO_RANGE,
-     "consumer groups that receive topics.deadletters"},
 
     /* Console (wf-console) */
     {"console.listen", WF_CONF_STRING, "127.0.0.1:8470", NO_RANGE,
