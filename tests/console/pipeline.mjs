@@ -46,7 +46,7 @@ export class Pipeline {
   // Rows of a query as arrays of text fields (psql unaligned, tab-separated).
   sql(query, conninfo = this.conninfo) {
     const out = execFileSync('psql', [conninfo, '-X', '-A', '-t', '-q', '-F', '\t', '-v', 'ON_ERROR_STOP=1', '-c', query],
-      { env: this.env, encoding: 'utf8' });
+      { env: { ...this.env, PGOPTIONS: '-c client_min_messages=warning' }, encoding: 'utf8' });
     return out.split('\n').filter((line) => line !== '').map((line) => line.split('\t'));
   }
 

@@ -59,12 +59,13 @@ async function run(pipeline, chromium) {
   const url = await pipeline.startConsole();
   const created = pipeline.admin('token', 'create', '--name', TOKEN_NAME, '--role', 'operator');
   const token = (created.match(/wft_[A-Za-z0-9_-]+/) || [])[0];
-  check(Boolean(token), `wf-admin token create printed a secret (${created.trim().split('\n')[0]})`);
+  check(Boolean(token), 'wf-admin token create printed a secret'); // not echoed: it is one
   const [[beatCount]] = pipeline.sql("SELECT count(*) FROM boundaries WHERE layer = 'beat'");
 
   const browser = await chromium.launch({ executablePath: process.env.WF_TEST_CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'] });
+  let page = null;
   try {
-    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     const pageErrors = [];
     page.on('pageerror', (err) => pageErrors.push(`page error: ${err.message}`));
     // a refused request is logged by the browser itself ("Failed to load resource"): the UI
@@ -117,7 +118,10 @@ async function run(pipeline, chromium) {
 
     await item.getByTestId('alert-acknowledge').click();
     await page.locator(`[data-testid="alert-item"][data-alert-id="${alertId}"][data-state="acknowledged"]`)
-      .waitFor({ timeout: 15000 * multiplier });
+      .waitFor({ timeout: 15000 * multiplier })
+      .catch(async (err) => { // the page says why in its message line
+        throw new Error(`${err.message}\npage message: ${await page.getByTestId('message').textContent()}`);
+      });
     check(true, 'queue shows state acknowledged');
     const [[state]] = pipeline.sql(`SELECT state FROM alerts WHERE alert_id = '${alertId}'`);
     check(state === 'acknowledged', `alerts.state = '${state}'`);
@@ -132,6 +136,13 @@ async function run(pipeline, chromium) {
     await page.screenshot({ path: shot });
     console.log(`screenshot: ${shot}`);
     check(pageErrors.length === 0, `no errors in the page${pageErrors.length ? `: ${pageErrors.join('; ')}` : ''}`);
+  } catch (err) {
+    if (page) { // what the operator would have seen when it failed
+      const shot = path.join(binaryDir, 'test-artifacts', 'console-failed.png');
+      fs.mkdirSync(path.dirname(shot), { recursive: true });
+      await page.screenshot({ path: shot }).then(() => console.error(`screenshot: ${shot}`), () => null);
+    }
+    throw err;
   } finally {
     await browser.close();
   }
