@@ -13,6 +13,7 @@ const MAX_LINKS = 1500;
 const MAX_ALERT_MARKERS = 600;
 const FADE = [0.95, 0.75, 0.55, 0.4, 0.25]; // fill opacity by age band, newest first
 const PULSE_MS = 10 * 60 * 1000; // a new alert pulses this long after it arrived, unless handled
+const MAX_PULSING = 20; // and only the newest few: hundreds of animated paths would stall the page
 const SEVERITY_COLOUR = {
   extreme: '#ff4040', severe: '#ff9a1f', moderate: '#ffe14d', minor: '#5cc8ff', unknown: '#b8c4d0',
 };
@@ -52,6 +53,7 @@ export class LiveMap {
     this.alerts = new Map(); // alert_id → {marker, alert, liveSince}
     this.beatLayer = null;
     this.districtLayer = null;
+    this.pulsing = new Set(); // alert items whose marker pulses (chosen in fade())
   }
 
   // Draws the two boundary layers (GeoJSON FeatureCollections); returns the path counts.
@@ -113,13 +115,16 @@ export class LiveMap {
     this.events.push(entry);
     if (event.event_id) this.eventsById.set(event.event_id, entry);
     this.s_show(entry, filters.matchesEvent(event));
-    if (this.events.length > MAX_EVENTS) {
-      for (const old of this.events.splice(0, this.events.length - MAX_EVENTS)) {
-        this.eventLayer.removeLayer(old.marker);
-        if (this.eventsById.get(old.event.event_id) === old) this.eventsById.delete(old.event.event_id);
-      }
-    }
     return true;
+  }
+
+  // Drops the oldest dots past the cap (once per frame: one splice, not one per event).
+  s_trimEvents() {
+    if (this.events.length <= MAX_EVENTS) return;
+    for (const old of this.events.splice(0, this.events.length - MAX_EVENTS)) {
+      if (old.shown) this.eventLayer.removeLayer(old.marker);
+      if (this.eventsById.get(old.event.event_id) === old) this.eventsById.delete(old.event.event_id);
+    }
   }
 
   s_show(entry, show) {
@@ -129,8 +134,10 @@ export class LiveMap {
     else this.eventLayer.removeLayer(entry.marker);
   }
 
-  // Dims dots by their age rank; only the few that cross a band boundary are restyled.
+  // Once per frame: trims, dims dots by their age rank (only the few that cross a band
+  // boundary are restyled), and lets only the newest unhandled alerts pulse.
   fade() {
+    this.s_trimEvents();
     const n = this.events.length;
     for (let i = 0; i < n; i++) {
       const entry = this.events[i];
@@ -141,7 +148,14 @@ export class LiveMap {
       }
     }
     const now = Date.now();
-    for (const item of this.alerts.values()) this.s_pulse(item, now);
+    const pulsing = [...this.alerts.values()].filter((item) => this.s_wantsPulse(item, now))
+      .sort((a, b) => b.liveSince - a.liveSince).slice(0, MAX_PULSING);
+    this.pulsing = new Set(pulsing);
+    for (const item of this.alerts.values()) this.s_pulse(item);
+  }
+
+  s_wantsPulse(item, now) {
+    return item.alert.state === 'new' && item.liveSince > 0 && now - item.liveSince < PULSE_MS;
   }
 
   // A near-repeat: a line from the signal's event to each related earlier event.
@@ -214,15 +228,14 @@ export class LiveMap {
       el.setAttribute('data-testid', 'alert-marker');
       el.setAttribute('data-alert-id', item.alert.alert_id);
       el.setAttribute('data-state', item.alert.state || '');
-      this.s_pulse(item, Date.now());
+      this.s_pulse(item);
     }
   }
 
-  s_pulse(item, now) {
+  s_pulse(item) {
     const el = item.shown && item.marker.getElement();
     if (!el) return;
-    const pulse = item.alert.state === 'new' && item.liveSince > 0 && now - item.liveSince < PULSE_MS;
-    el.classList.toggle('wf-new', pulse);
+    el.classList.toggle('wf-new', this.pulsing.has(item) && item.alert.state === 'new');
   }
 
   s_trimAlerts() {

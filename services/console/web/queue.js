@@ -7,6 +7,7 @@
 import { formatTime, severityOf } from './model.js';
 
 const MAX_ALERTS = 500;
+const MAX_FRESH = 8; // cards that flash on arrival; in a burst only the newest few do
 // docs/console-api.md "Alert workflow": the moves allowed from each state
 const MOVES = {
   new: ['acknowledge', 'assign', 'close'],
@@ -32,6 +33,7 @@ export class AlertQueue {
     this.onSelect = onSelect;
     this.items = new Map(); // alert_id → {alert, li, dirty, shown, receivedMs, renderedMs}
     this.orderDirty = false;
+    this.fresh = []; // the <li>s flashing now, oldest first
     list.addEventListener('click', (e) => this.s_click(e));
     list.addEventListener('keydown', (e) => this.s_key(e));
   }
@@ -46,12 +48,12 @@ export class AlertQueue {
       item = { alert: { state: 'new', ...alert }, li: null, dirty: true, shown: true, receivedMs: receivedMs || null, renderedMs: null, busy: false };
       this.items.set(alert.alert_id, item);
       this.orderDirty = true;
-      this.s_trim();
     } else {
       item.alert = { ...item.alert, ...alert };
       if (receivedMs && !item.receivedMs) item.receivedMs = receivedMs;
       item.dirty = true;
     }
+    item.key = Date.parse(item.alert.raised_at) || item.receivedMs || 0; // sort key, parsed once
     item.shown = filters.matchesAlert(item.alert);
     return item.alert;
   }
@@ -75,19 +77,22 @@ export class AlertQueue {
     }
   }
 
-  // Drops the oldest closed alerts first, then the oldest of any state, past the cap.
-  s_trim() {
-    if (this.items.size <= MAX_ALERTS) return;
-    const sorted = this.s_sorted().reverse();
-    const victim = sorted.find((item) => item.alert.state === 'closed') || sorted[0];
-    if (victim.li) victim.li.remove();
-    this.items.delete(victim.alert.alert_id);
-  }
-
-  s_sorted() {
-    const key = (item) => Date.parse(item.alert.raised_at) || item.receivedMs || 0;
-    return [...this.items.values()].sort((a, b) => key(b) - key(a) ||
-      String(b.alert.alert_id).localeCompare(String(a.alert.alert_id)));
+  // Past the cap, drops the oldest closed alerts first, then the oldest of any state; once
+  // per frame, so a burst costs one sort. Returns the remaining alerts, newest first.
+  s_trimmed() {
+    const sorted = [...this.items.values()].sort((a, b) => b.key - a.key ||
+      (a.alert.alert_id < b.alert.alert_id ? 1 : a.alert.alert_id > b.alert.alert_id ? -1 : 0));
+    let excess = sorted.length - MAX_ALERTS;
+    if (excess <= 0) return sorted;
+    const drop = new Set();
+    for (let i = sorted.length - 1; i >= 0 && drop.size < excess; i--)
+      if (sorted[i].alert.state === 'closed') drop.add(sorted[i]);
+    for (let i = sorted.length - 1; i >= 0 && drop.size < excess; i--) drop.add(sorted[i]);
+    for (const item of drop) {
+      if (item.li) item.li.remove();
+      this.items.delete(item.alert.alert_id);
+    }
+    return sorted.filter((item) => !drop.has(item));
   }
 
   render() {
@@ -106,7 +111,7 @@ export class AlertQueue {
     if (this.orderDirty) {
       this.orderDirty = false;
       let at = this.list.firstElementChild;
-      for (const item of this.s_sorted()) {
+      for (const item of this.s_trimmed()) {
         if (item.li !== at) this.list.insertBefore(item.li, at);
         else at = at.nextElementSibling;
       }
@@ -130,6 +135,8 @@ export class AlertQueue {
     if (item.receivedMs) {
       li.dataset.receivedMs = item.receivedMs.toFixed(1);
       li.classList.add('fresh'); // arrived live: draw the eye for a few seconds
+      this.fresh.push(li);
+      while (this.fresh.length > MAX_FRESH) this.fresh.shift().classList.remove('fresh');
     }
     const head = s_el('div', 'head');
     head.append(s_el('span', 'sev', 'alert-severity'), s_el('span', 'title', 'alert-title'));
