@@ -98,7 +98,7 @@ function flush() {
 function renderCounts() {
   const n = map.events.length;
   const shown = filters.isActive() ? `${map.shownEvents()} of ${n}` : `${n}`;
-  ui.counts.textContent = `${shown} events` + (dropped ? ` · ${dropped} not drawn` : '');
+  ui.counts.textContent = `${shown} events · ${map.links.length} near-repeats` + (dropped ? ` · ${dropped} not drawn` : '');
 }
 
 // The queue as the database has it (first load, resync, or after a reconnect).

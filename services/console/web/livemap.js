@@ -14,6 +14,7 @@ const MAX_ALERT_MARKERS = 600;
 const FADE = [0.95, 0.75, 0.55, 0.4, 0.25]; // fill opacity by age band, newest first
 const PULSE_MS = 10 * 60 * 1000; // a new alert pulses this long after it arrived, unless handled
 const MAX_PULSING = 20; // and only the newest few: hundreds of animated paths would stall the page
+const SEVERITY_RADIUS = { extreme: 9, severe: 7, moderate: 6, minor: 5, unknown: 5 };
 const SEVERITY_COLOUR = {
   extreme: '#ff4040', severe: '#ff9a1f', moderate: '#ffe14d', minor: '#5cc8ff', unknown: '#b8c4d0',
 };
@@ -202,7 +203,7 @@ export class LiveMap {
       const severity = severityOf(alert);
       const colour = SEVERITY_COLOUR[severity];
       const marker = L.circleMarker(at, {
-        pane: 'alerts', radius: 9, color: colour, weight: 2, fillColor: colour, fillOpacity: 0.7,
+        pane: 'alerts', radius: SEVERITY_RADIUS[severity], color: colour, weight: 2, fillColor: colour, fillOpacity: 0.7,
         className: `wf-alert wf-sev-${severity}`,
       });
       marker.bindTooltip(s_label([alert.title, alert.state]), { direction: 'top' });
@@ -214,6 +215,9 @@ export class LiveMap {
       item.alert = { ...item.alert, ...alert };
       item.marker.setTooltipContent(s_label([item.alert.title, item.alert.state]));
     }
+    // a closed alert stays findable but recedes, so open ones stand out
+    const closed = item.alert.state === 'closed';
+    item.marker.setStyle({ opacity: closed ? 0.35 : 1, fillOpacity: closed ? 0.15 : 0.7 });
     this.s_showAlert(item, filters.matchesAlert(item.alert));
   }
 

@@ -141,7 +141,8 @@ export class AlertQueue {
     const head = s_el('div', 'head');
     head.append(s_el('span', 'sev', 'alert-severity'), s_el('span', 'title', 'alert-title'));
     const meta = s_el('div', 'meta');
-    meta.append(s_el('time', 'when', 'alert-time'), s_el('span', 'state', 'alert-state'),
+    meta.append(s_el('time', 'when', 'alert-time'), s_el('span', 'occurred', 'alert-occurred'),
+      s_el('span', 'state', 'alert-state'),
       s_el('span', 'assignee', 'alert-assignee'), s_el('span', 'where', 'alert-where'));
     const actions = s_el('div', 'actions');
     for (const [action, label] of BUTTONS) {
@@ -168,7 +169,9 @@ export class AlertQueue {
     const when = li.querySelector('.when');
     when.textContent = formatTime(a.raised_at || a.occurred_at);
     when.dateTime = a.raised_at || a.occurred_at || '';
-    when.title = a.occurred_at ? `occurred ${formatTime(a.occurred_at)}` : '';
+    // a late report or a replay: say when it happened, not only when it was raised
+    const late = Math.abs(Date.parse(a.raised_at) - Date.parse(a.occurred_at)) > 3600 * 1000;
+    li.querySelector('.occurred').textContent = late ? `occurred ${formatTime(a.occurred_at)}` : '';
     li.querySelector('.state').textContent = a.state || 'new';
     li.querySelector('.assignee').textContent = a.assigned_to ? `→ ${a.assigned_to}` : '';
     li.querySelector('.where').textContent = [a.district && `D${a.district}`, a.beat && `beat ${a.beat}`].filter(Boolean).join(' ');
