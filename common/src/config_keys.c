@@ -72,7 +72,7 @@ static const wf_config_key_t s_keys[] = {
      "directory of the operator web UI's files"},
     {"console.threads", WF_CONF_INT, "64", 4, 1024,
      "HTTP worker threads; every open SSE stream or WebSocket holds one"},
-    {"console.stream_buffer", WF_CONF_INT, "100000", 100, 10000000,
+    {"console.stream_buffer", WF_CONF_INT, "200000", 100, 10000000,
      "stream messages held for clients that reconnect (Last-Event-ID); older ones mean resync"},
     {"console.db_connections", WF_CONF_INT, "4", 1, 64,
      "PostgreSQL connections shared by the HTTP workers"},
