@@ -116,6 +116,25 @@ async function run(pipeline, chromium) {
     check(true, 'the alert is highlighted on the map');
     check(/^[1-9]\d* events/.test(await page.getByTestId('event-count').textContent()), 'the event is drawn on the map');
 
+    // the kind filter hides it in the live view, and clearing it brings it back
+    await page.getByTestId('filter-kind').fill('burglary*');
+    await page.getByTestId('filter-kind').press('Enter');
+    await item.waitFor({ state: 'hidden', timeout: 5000 * multiplier });
+    await page.getByTestId('filter-clear').click();
+    await item.waitFor({ state: 'visible', timeout: 5000 * multiplier });
+    check(true, 'kind filter burglary* hides the homicide alert; Clear shows it again');
+
+    // a second console, signed in separately, must see the acknowledgement as an alert_update
+    const other = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+    other.on('pageerror', (err) => pageErrors.push(`second page error: ${err.message}`));
+    await other.goto(url);
+    await other.getByTestId('login-token').fill(token);
+    await other.getByTestId('login-submit').click();
+    await other.locator('[data-testid="connection-status"][data-state="live"]').waitFor({ timeout: 15000 * multiplier });
+    const otherItem = other.locator(`[data-testid="alert-item"][data-alert-id="${alertId}"]`);
+    await otherItem.waitFor({ timeout: 10000 * multiplier });
+    check(await otherItem.getAttribute('data-state') === 'new', 'a second console, signed in after the alert, shows it as new');
+
     await item.getByTestId('alert-acknowledge').click();
     await page.locator(`[data-testid="alert-item"][data-alert-id="${alertId}"][data-state="acknowledged"]`)
       .waitFor({ timeout: 15000 * multiplier })
@@ -123,6 +142,9 @@ async function run(pipeline, chromium) {
         throw new Error(`${err.message}\npage message: ${await page.getByTestId('message').textContent()}`);
       });
     check(true, 'queue shows state acknowledged');
+    await other.locator(`[data-testid="alert-item"][data-alert-id="${alertId}"][data-state="acknowledged"]`)
+      .waitFor({ timeout: 10000 * multiplier });
+    check(true, 'the second console shows it acknowledged too (alert_update on its stream)');
     const [[state]] = pipeline.sql(`SELECT state FROM alerts WHERE alert_id = '${alertId}'`);
     check(state === 'acknowledged', `alerts.state = '${state}'`);
     const actions = pipeline.sql(`SELECT a.action, a.actor, a.to_state, t.name FROM alert_actions a
