@@ -4,6 +4,7 @@
 // tests/integration/harness.c, for a test written in node because it drives a browser.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -19,8 +20,22 @@ function s_scrubbedEnv() {
   return env;
 }
 
+// A TCP port free on 127.0.0.1 now (for a console that must come back on the same URL).
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 export class Pipeline {
-  constructor({ sourceDir, binaryDir, name, multiplier }) {
+  // consolePort: 0 lets wf-console choose; a fixed one lets a restarted console keep its URL.
+  constructor({ sourceDir, binaryDir, name, multiplier, consolePort = 0 }) {
+    this.consolePort = consolePort;
     this.sourceDir = sourceDir;
     this.binaryDir = binaryDir;
     this.multiplier = multiplier;
@@ -72,7 +87,7 @@ export class Pipeline {
       'alert:',
       `  rules: ${this.src('deploy/rules.yaml')}`,
       'console:',
-      '  listen: "127.0.0.1:0"', // any free port; wf-console writes its URL to state_dir
+      `  listen: "127.0.0.1:${this.consolePort}"`, // wf-console writes its URL to state_dir
       `  web_root: ${this.src('services/console/web')}`,
       '',
     ].join('\n');
@@ -106,7 +121,7 @@ export class Pipeline {
 
   s_spawn(name, binary, args = []) {
     const log = path.join(this.dir, `${name}.log`);
-    const fd = fs.openSync(log, 'w');
+    const fd = fs.openSync(log, 'a'); // a restarted service appends to its log
     const child = spawn(binary, ['--config', this.config, ...args], { env: this.env, stdio: ['ignore', fd, fd] });
     fs.closeSync(fd);
     this.children.set(name, { child, log });
@@ -120,9 +135,10 @@ export class Pipeline {
 
   // Starts wf-<name> and waits until it has subscribed to its topics.
   async startService(name, subscriptions) {
+    const before = (this.logText(name).match(/consuming topic=/g) || []).length; // earlier runs
     const child = this.s_spawn(name, this.bin(`services/${name}/wf-${name}`));
     const deadline = Date.now() + 30000 * this.multiplier;
-    while ((this.logText(name).match(/consuming topic=/g) || []).length < subscriptions) {
+    while ((this.logText(name).match(/consuming topic=/g) || []).length < before + subscriptions) {
       if (exited(child) || Date.now() > deadline)
         throw new Error(`wf-${name} did not start:\n${this.logText(name).slice(-3000)}`);
       await sleep(20);
@@ -131,12 +147,14 @@ export class Pipeline {
 
   // Starts wf-console; resolves to its base URL once /healthz answers.
   async startConsole() {
-    await this.startService('console', 3);
     const urlFile = path.join(this.dir, 'state', 'console.url');
+    fs.rmSync(urlFile, { force: true }); // a restart writes it again
+    await this.startService('console', 3);
     const deadline = Date.now() + 30000 * this.multiplier;
     for (;;) {
-      if (fs.existsSync(urlFile)) {
-        const url = fs.readFileSync(urlFile, 'utf8').trim();
+      const text = fs.existsSync(urlFile) ? fs.readFileSync(urlFile, 'utf8') : '';
+      if (text.endsWith('\n')) { // written whole
+        const url = text.trim();
         const res = await fetch(new URL('/healthz', url)).catch(() => null);
         if (res && res.ok) return url;
       }
@@ -152,6 +170,17 @@ export class Pipeline {
       if (exited(child)) resolve(child.exitCode ?? 128);
       else child.on('exit', (code) => resolve(code ?? 128));
     });
+  }
+
+  // Stops one service with SIGTERM (SIGKILL after 10 s); resolves when it has exited.
+  async stopService(name) {
+    const entry = this.children.get(name);
+    if (!entry || exited(entry.child)) return;
+    entry.child.kill('SIGTERM');
+    const deadline = Date.now() + 10000 * this.multiplier;
+    while (!exited(entry.child) && Date.now() < deadline) await sleep(50);
+    if (!exited(entry.child)) entry.child.kill('SIGKILL');
+    while (!exited(entry.child)) await sleep(20);
   }
 
   // SIGTERM to every running child, SIGKILL to those still up after 10 s.

@@ -18,7 +18,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Pipeline } from './pipeline.mjs';
+import { Pipeline, freePort } from './pipeline.mjs';
 
 const SKIP = 77;
 const TOKEN_NAME = 'console-ui-test';
@@ -153,6 +153,20 @@ async function run(pipeline, chromium) {
       actions[0][2] === 'acknowledged' && actions[0][3] === TOKEN_NAME,
     `one alert_actions row: acknowledge by ${TOKEN_NAME} (${JSON.stringify(actions)})`);
 
+    // the console restarts: the page reconnects by itself, is told to resync (its last id is
+    // from before the restart) and reloads the queue, which still shows the acknowledgement
+    const resyncsBefore = Number(await page.evaluate(() => document.body.dataset.resyncs || 0));
+    await pipeline.stopService('console');
+    await page.locator('[data-testid="connection-status"]:not([data-state="live"])').waitFor({ timeout: 10000 * multiplier });
+    check(true, `status shows ${await page.getByTestId('connection-status').getAttribute('data-state')} while the console is down`);
+    await pipeline.startConsole();
+    await page.locator('[data-testid="connection-status"][data-state="live"]').waitFor({ timeout: 30000 * multiplier });
+    await page.waitForFunction((n) => Number(document.body.dataset.resyncs || 0) > n, resyncsBefore, { timeout: 10000 * multiplier });
+    check(true, 'after the console restarted the stream is live again and the page resynced');
+    await page.locator(`[data-testid="alert-item"][data-alert-id="${alertId}"][data-state="acknowledged"]`)
+      .waitFor({ timeout: 10000 * multiplier });
+    check(true, 'the reloaded queue still shows the alert acknowledged');
+
     const shot = path.join(binaryDir, 'test-artifacts', 'console.png');
     fs.mkdirSync(path.dirname(shot), { recursive: true });
     await page.screenshot({ path: shot });
@@ -181,7 +195,7 @@ async function main() {
   // playwright-core comes from the repository's node_modules (scripts/setup runs npm ci)
   const require = createRequire(path.join(sourceDir, 'package.json'));
   const { chromium } = require('playwright-core');
-  const pipeline = new Pipeline({ sourceDir, binaryDir, name: 'console_ui', multiplier });
+  const pipeline = new Pipeline({ sourceDir, binaryDir, name: 'console_ui', multiplier, consolePort: await freePort() });
   let passed = false;
   const interrupted = async () => { await pipeline.destroy(false); process.exit(130); };
   process.once('SIGINT', interrupted);

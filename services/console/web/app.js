@@ -31,6 +31,7 @@ let stream = null;
 let pending = [];
 let frameRequested = false;
 let dropped = 0;
+let resyncs = 0;
 const seenAgencies = new Set();
 
 function setStatus(state) {
@@ -92,7 +93,11 @@ function flush() {
   map.fade();
   queue.render();
   renderCounts();
-  if (resync) reloadAlerts();
+  if (resync) {
+    resyncs += 1;
+    document.body.dataset.resyncs = resyncs; // how many times the stream said "reload"
+    reloadAlerts();
+  }
 }
 
 function renderCounts() {
