@@ -114,7 +114,12 @@ async function run(pipeline, chromium) {
     check(await item.getAttribute('data-state') === 'new', 'queue shows state new');
     await page.locator(`[data-testid="alert-marker"][data-alert-id="${alertId}"]`).waitFor({ timeout: 5000 * multiplier });
     check(true, 'the alert is highlighted on the map');
-    check(/^[1-9]\d* events/.test(await page.getByTestId('event-count').textContent()), 'the event is drawn on the map');
+    const counted = await page.getByTestId('event-count').textContent();
+    check(/^1 event ·/.test(counted), `the one event fed is drawn on the map ("${counted}")`);
+    // the same homicide also fires homicide_citywide (severe): raised together, extreme first
+    await page.locator('[data-testid="alert-item"][data-rule-id="homicide_citywide"]').waitFor({ timeout: 5000 * multiplier });
+    check(await page.getByTestId('alert-item').first().getAttribute('data-alert-id') === alertId,
+      'homicide_citywide (severe) is queued too, below the extreme alert raised with it');
 
     // the kind filter hides it in the live view, and clearing it brings it back
     await page.getByTestId('filter-kind').fill('burglary*');

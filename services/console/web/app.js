@@ -102,8 +102,10 @@ function flush() {
 
 function renderCounts() {
   const n = map.events.length;
-  const shown = filters.isActive() ? `${map.shownEvents()} of ${n}` : `${n}`;
-  ui.counts.textContent = `${shown} events · ${map.links.length} near-repeats` + (dropped ? ` · ${dropped} not drawn` : '');
+  const s = (count) => (count === 1 ? '' : 's');
+  const events = filters.isActive() ? `${map.shownEvents()} of ${n} event${s(n)}` : `${n} event${s(n)}`;
+  ui.counts.textContent = `${events} · ${map.links.length} near-repeat${s(map.links.length)}` +
+    (dropped ? ` · ${dropped} not drawn` : '');
 }
 
 // The queue as the database has it (first load, resync, or after a reconnect).

@@ -35,8 +35,10 @@ export class LiveMap {
     this.onAlertClick = onAlertClick;
     this.map = L.map(element, { attributionControl: false, zoomSnap: 0.25, minZoom: 3, maxZoom: 19 });
     this.map.setView([0, 0], 3);
+    // one pane per severity, so an extreme alert is never hidden under a lesser one
     const panes = [['beats', 400, true], ['districts', 405, true], ['events', 410, false],
-      ['links', 415, false], ['alerts', 420, true]];
+      ['links', 415, false], ['alerts-unknown', 420, true], ['alerts-minor', 421, true],
+      ['alerts-moderate', 422, true], ['alerts-severe', 423, true], ['alerts-extreme', 424, true]];
     for (const [name, z, interactive] of panes) {
       const pane = this.map.createPane(name);
       pane.style.zIndex = z;
@@ -203,7 +205,7 @@ export class LiveMap {
       const severity = severityOf(alert);
       const colour = SEVERITY_COLOUR[severity];
       const marker = L.circleMarker(at, {
-        pane: 'alerts', radius: SEVERITY_RADIUS[severity], color: colour, weight: 2, fillColor: colour, fillOpacity: 0.7,
+        pane: `alerts-${severity}`, radius: SEVERITY_RADIUS[severity], color: colour, weight: 2, fillColor: colour, fillOpacity: 0.7,
         className: `wf-alert wf-sev-${severity}`,
       });
       marker.bindTooltip(s_label([alert.title, alert.state]), { direction: 'top' });

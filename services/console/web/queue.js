@@ -4,7 +4,7 @@
 // Each alert owns one <li>, built once and updated in place; render() runs once per
 // animation frame and only touches what changed, so a burst of alerts does not rebuild the
 // list. Workflow answers and alert_update messages (from any console) go through upsert().
-import { formatTime, severityOf } from './model.js';
+import { SEVERITIES, formatTime, severityOf } from './model.js';
 
 const MAX_ALERTS = 500;
 const MAX_FRESH = 8; // cards that flash on arrival; in a burst only the newest few do
@@ -54,6 +54,7 @@ export class AlertQueue {
       item.dirty = true;
     }
     item.key = Date.parse(item.alert.raised_at) || item.receivedMs || 0; // sort key, parsed once
+    item.rank = SEVERITIES.indexOf(severityOf(item.alert)) >>> 0; // unknown (-1) sorts last
     item.shown = filters.matchesAlert(item.alert);
     return item.alert;
   }
@@ -80,7 +81,8 @@ export class AlertQueue {
   // Past the cap, drops the oldest closed alerts first, then the oldest of any state; once
   // per frame, so a burst costs one sort. Returns the remaining alerts, newest first.
   s_trimmed() {
-    const sorted = [...this.items.values()].sort((a, b) => b.key - a.key ||
+    // newest first; raised together (one event, several rules): the most severe first
+    const sorted = [...this.items.values()].sort((a, b) => b.key - a.key || a.rank - b.rank ||
       (a.alert.alert_id < b.alert.alert_id ? 1 : a.alert.alert_id > b.alert.alert_id ? -1 : 0));
     let excess = sorted.length - MAX_ALERTS;
     if (excess <= 0) return sorted;
