@@ -231,6 +231,11 @@ int console_service_step(console_service_t *self)
         }
         free(text);
         wf_stats_add(self->svc->stats, "streamed", 1);
+        wf_stats_add(self->svc->stats,
+                     type == CONSOLE_MSG_EVENT    ? "streamed.event"
+                     : type == CONSOLE_MSG_SIGNAL ? "streamed.signal"
+                                                  : "streamed.alert",
+                     1);
         if (envelope->ingest_ts_us > 0 && latency)
             wf_histogram_record(latency, now - envelope->ingest_ts_us);
     }

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <civetweb.h>
 #include <cmocka.h>
 #include <jansson.h>
 
@@ -25,6 +26,8 @@
 #define S_FIRST_BATCH 40
 
 static harness_t s_h;
+static char s_resume_from[64];         /* the first alert's id, for the WebSocket test */
+static int s_alerts_after_resume_from; /* alerts the stream sent after it */
 static char s_url[256];
 static char s_token[128];
 
@@ -205,6 +208,9 @@ static void test_reconnect_with_last_event_id_misses_nothing(void **state)
            first.count, second.count, during_gap);
     assert_true(during_gap > 0);
 
+    snprintf(s_resume_from, sizeof s_resume_from, "%s", first.ids[0]);
+    s_alerts_after_resume_from = first.count - 1 + second.count;
+
     /* together they are exactly the alerts wf-alert stored */
     int64_t stored = harness_query_int(&s_h, "SELECT count(*) FROM alerts");
     assert_int_equal(first.count + second.count, stored);
@@ -248,11 +254,86 @@ static void test_foreign_id_gets_resync_and_garbage_gets_400(void **state)
     assert_int_equal(c.status, 401);
 }
 
+typedef struct {
+    pthread_mutex_t lock;
+    int alerts, resyncs, others;
+    uint64_t last_seq;
+    bool ordered;
+} s_ws_seen_t;
+
+static int s_ws_data(struct mg_connection *conn, int bits, char *data, size_t len, void *user)
+{
+    (void)conn;
+    s_ws_seen_t *seen = user;
+    if ((bits & 0x0f) != MG_WEBSOCKET_OPCODE_TEXT)
+        return 1;
+    json_error_t error;
+    json_t *message = json_loadb(data, len, 0, &error);
+    const char *type = json_string_value(json_object_get(message, "type"));
+    const char *id = json_string_value(json_object_get(message, "id"));
+    pthread_mutex_lock(&seen->lock);
+    if (type && strcmp(type, "alert") == 0 && id &&
+        json_string_value(json_object_get(json_object_get(message, "data"), "alert_id"))) {
+        seen->alerts++;
+        seen->ordered = seen->ordered && s_seq(id) > seen->last_seq;
+        seen->last_seq = s_seq(id);
+    } else if (type && strcmp(type, "resync") == 0) {
+        seen->resyncs++;
+    } else {
+        seen->others++;
+    }
+    pthread_mutex_unlock(&seen->lock);
+    json_decref(message);
+    return 1;
+}
+
+/* The WebSocket stream resumes the same way: from the first alert's id it replays every later
+ * alert the console still holds, in order, once, and nothing of the types not asked for. */
+static void test_websocket_resumes_from_an_id(void **state)
+{
+    (void)state;
+    assert_true(s_alerts_after_resume_from > 0); /* the SSE test ran first */
+    int port = atoi(strrchr(s_url, ':') + 1);
+    char path[512], err[256] = "";
+    snprintf(path, sizeof path, "/api/v1/ws?types=alert&last_event_id=%s&access_token=%s",
+             s_resume_from, s_token);
+    s_ws_seen_t seen = {.lock = PTHREAD_MUTEX_INITIALIZER, .ordered = true};
+    mg_init_library(0);
+    struct mg_connection *conn = mg_connect_websocket_client("127.0.0.1", port, 0, err, sizeof err,
+                                                             path, NULL, s_ws_data, NULL, &seen);
+    if (!conn)
+        fail_msg("websocket: %s", err);
+    for (int waited = 0; waited < 200; waited++) {
+        pthread_mutex_lock(&seen.lock);
+        bool done = seen.alerts >= s_alerts_after_resume_from;
+        pthread_mutex_unlock(&seen.lock);
+        if (done)
+            break;
+        usleep(50 * 1000);
+    }
+    usleep(300 * 1000); /* anything extra would arrive now */
+    mg_close_connection(conn);
+    printf("websocket: %d alerts after %s (expected %d), %d resyncs, %d others\n", seen.alerts,
+           s_resume_from, s_alerts_after_resume_from, seen.resyncs, seen.others);
+    assert_int_equal(seen.alerts, s_alerts_after_resume_from);
+    assert_true(seen.ordered);
+    assert_int_equal(seen.resyncs, 0);
+    assert_int_equal(seen.others, 0);
+
+    /* no token: refused at the handshake */
+    snprintf(path, sizeof path, "/api/v1/ws?types=alert");
+    conn = mg_connect_websocket_client("127.0.0.1", port, 0, err, sizeof err, path, NULL, s_ws_data,
+                                       NULL, &seen);
+    assert_null(conn);
+    mg_exit_library();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reconnect_with_last_event_id_misses_nothing),
         cmocka_unit_test(test_foreign_id_gets_resync_and_garbage_gets_400),
+        cmocka_unit_test(test_websocket_resumes_from_an_id),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

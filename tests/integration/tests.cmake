@@ -35,7 +35,8 @@ wf_add_integration_test(kafka_faults 1500)
 # wf-console's stream: a client that drops and resumes with Last-Event-ID misses no alert.
 wf_add_integration_test(console_stream 600)
 target_link_libraries(test_integration_console_stream PRIVATE sse_client PkgConfig::JANSSON
-                      Threads::Threads)
+                      ${CIVETWEB_LIBRARY} Threads::Threads)
+target_include_directories(test_integration_console_stream PRIVATE ${CIVETWEB_INCLUDE_DIR})
 # wf-admin replay: whole topic, changed rule over a time range, offset range, refusals.
 wf_add_integration_test(kafka_replay 900)
 
