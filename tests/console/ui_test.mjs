@@ -158,6 +158,27 @@ async function run(pipeline, chromium) {
       actions[0][2] === 'acknowledged' && actions[0][3] === TOKEN_NAME,
     `one alert_actions row: acknowledge by ${TOKEN_NAME} (${JSON.stringify(actions)})`);
 
+    // by keyboard only: from the acknowledged card, ArrowDown to the severe alert, Tab to its
+    // Assign button (Acknowledge comes first), Enter, and answer the assignee prompt
+    const severe = page.locator('[data-testid="alert-item"][data-rule-id="homicide_citywide"]');
+    const severeId = await severe.getAttribute('data-alert-id');
+    await item.focus();
+    await page.keyboard.press('ArrowDown');
+    check(await page.evaluate(() => document.activeElement.dataset.ruleId) === 'homicide_citywide',
+      'ArrowDown moves the focus to the next alert in the queue');
+    page.once('dialog', (dialog) => dialog.accept('unit 7D12'));
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    check(await page.evaluate(() => document.activeElement.dataset.testid) === 'alert-assign', 'Tab reaches its Assign button');
+    await page.keyboard.press('Enter');
+    await page.locator(`[data-testid="alert-item"][data-alert-id="${severeId}"][data-state="assigned"]`)
+      .waitFor({ timeout: 15000 * multiplier });
+    check((await severe.getByTestId('alert-assignee').textContent()).includes('unit 7D12'), 'queue shows it assigned to unit 7D12');
+    const [[assignedTo, assignee, actor]] = pipeline.sql(`SELECT a.assigned_to, x.assignee, x.actor FROM alerts a
+      JOIN alert_actions x USING (alert_id) WHERE a.alert_id = '${severeId}' AND x.action = 'assign'`);
+    check(assignedTo === 'unit 7D12' && assignee === 'unit 7D12' && actor === TOKEN_NAME,
+      `alerts.assigned_to and the assign action name unit 7D12, by ${actor}`);
+
     // the console restarts: the page reconnects by itself, is told to resync (its last id is
     // from before the restart) and reloads the queue, which still shows the acknowledgement
     const resyncsBefore = Number(await page.evaluate(() => document.body.dataset.resyncs || 0));
