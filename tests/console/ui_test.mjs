@@ -139,6 +139,20 @@ async function run(pipeline, chromium) {
     const otherItem = other.locator(`[data-testid="alert-item"][data-alert-id="${alertId}"]`);
     await otherItem.waitFor({ timeout: 10000 * multiplier });
     check(await otherItem.getAttribute('data-state') === 'new', 'a second console, signed in after the alert, shows it as new');
+    // it never saw the event live; history brings it, with the filters passed to the query API
+    const history = async (kind) => {
+      await other.getByTestId('filter-kind').fill(kind);
+      await other.getByTestId('load-history').click();
+      await other.getByTestId('message').filter({ hasText: 'History' }).waitFor({ timeout: 15000 * multiplier });
+      const text = await other.getByTestId('message').textContent();
+      await other.getByTestId('message').evaluate((el) => { el.hidden = true; el.textContent = ''; });
+      return text;
+    };
+    const none = await history('burglary*');
+    check(/History: 0 events drawn/.test(none), `history for kind burglary* draws nothing ("${none}")`);
+    const found = await history('homicide*');
+    check(/History: 1 event drawn/.test(found) && /^1 of 1 event ·/.test(await other.getByTestId('event-count').textContent()),
+      `history for kind homicide* draws the one event ("${found}")`);
 
     await item.getByTestId('alert-acknowledge').click();
     await page.locator(`[data-testid="alert-item"][data-alert-id="${alertId}"][data-state="acknowledged"]`)

@@ -8,7 +8,7 @@ import * as api from './api.js';
 import { Filters, rememberAgency } from './filters.js';
 import { HealthPanel } from './health.js';
 import { LiveMap } from './livemap.js';
-import { flatten } from './model.js';
+import { flatten, plural } from './model.js';
 import { AlertQueue } from './queue.js';
 import { openStream } from './stream.js';
 
@@ -102,9 +102,8 @@ function flush() {
 
 function renderCounts() {
   const n = map.events.length;
-  const s = (count) => (count === 1 ? '' : 's');
-  const events = filters.isActive() ? `${map.shownEvents()} of ${n} event${s(n)}` : `${n} event${s(n)}`;
-  ui.counts.textContent = `${events} · ${map.links.length} near-repeat${s(map.links.length)}` +
+  const events = filters.isActive() ? `${map.shownEvents()} of ${plural(n, 'event')}` : plural(n, 'event');
+  ui.counts.textContent = `${events} · ${plural(map.links.length, 'near-repeat')}` +
     (dropped ? ` · ${dropped} not drawn` : '');
 }
 
@@ -136,7 +135,7 @@ async function loadHistory() {
     await reloadAlerts();
     map.fade();
     renderCounts();
-    toast(`History: ${count} events drawn`);
+    toast(`History: ${plural(count, 'event')} drawn`);
   } catch (err) {
     toast(`History query failed: ${err.message}`);
   } finally {
