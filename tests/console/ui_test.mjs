@@ -132,13 +132,16 @@ async function run(pipeline, chromium) {
     // a second console, signed in separately, must see the acknowledgement as an alert_update
     const other = await browser.newPage({ viewport: { width: 1200, height: 800 } });
     other.on('pageerror', (err) => pageErrors.push(`second page error: ${err.message}`));
-    await other.goto(url);
+    await other.goto(`${url}#/alerts/${alertId}`); // as the CAP document's <web> links it
     await other.getByTestId('login-token').fill(token);
     await other.getByTestId('login-submit').click();
     await other.locator('[data-testid="connection-status"][data-state="live"]').waitFor({ timeout: 15000 * multiplier });
     const otherItem = other.locator(`[data-testid="alert-item"][data-alert-id="${alertId}"]`);
     await otherItem.waitFor({ timeout: 10000 * multiplier });
     check(await otherItem.getAttribute('data-state') === 'new', 'a second console, signed in after the alert, shows it as new');
+    await other.waitForFunction((id) => document.activeElement && document.activeElement.dataset.alertId === id,
+      alertId, { timeout: 5000 * multiplier });
+    check(true, 'opened at #/alerts/ID, it focuses that alert');
     // it never saw the event live; history brings it, with the filters passed to the query API
     const history = async (kind) => {
       await other.getByTestId('filter-kind').fill(kind);

@@ -143,6 +143,31 @@ async function loadHistory() {
   }
 }
 
+// A link to one alert (#/alerts/ID: CAP <web>, alert.console_url): show it in the queue and
+// on the map, fetching it when it is older than the loaded queue.
+async function openLinkedAlert() {
+  const match = location.hash.match(/^#\/alerts\/([0-9a-fA-F-]{36})$/);
+  if (!match) return;
+  const id = match[1].toLowerCase();
+  if (!queue.get(id)) {
+    try {
+      const alert = queue.upsert(flatten(await api.get(`/api/v1/alerts/${id}`)), null, filters);
+      if (alert) map.upsertAlert(alert, false, filters);
+    } catch (err) {
+      toast(`Alert ${id}: ${err.message}`);
+      return;
+    }
+  }
+  queue.render();
+  queue.focus(id);
+  map.focusAlert(id);
+}
+
+function selectAlert(id) {
+  history.replaceState(null, '', `#/alerts/${id}`); // the address bar links to it
+  map.focusAlert(id);
+}
+
 async function act(alertId, action) {
   let body;
   if (action === 'assign') {
@@ -173,6 +198,7 @@ async function start() {
   const drawn = map.setBoundaries(beats, districts);
   document.body.dataset.beats = drawn.beats;
   await reloadAlerts();
+  openLinkedAlert();
   health.start();
   stream = openStream({
     onMessage: enqueue,
@@ -233,9 +259,10 @@ function main() {
     renderCounts();
   });
   map = new LiveMap($('map'), { onAlertClick: (id) => queue.focus(id) });
-  queue = new AlertQueue($('queue'), $('queue-count'), { onAction: act, onSelect: (id) => map.focusAlert(id) });
+  queue = new AlertQueue($('queue'), $('queue-count'), { onAction: act, onSelect: selectAlert });
   health = new HealthPanel($('health'), $('health-age'));
   ui.history.addEventListener('click', loadHistory);
+  window.addEventListener('hashchange', () => { if (stream) openLinkedAlert(); });
   ui.login.addEventListener('cancel', (e) => e.preventDefault()); // Esc must not skip sign-in
   ui.loginForm.addEventListener('submit', (e) => {
     e.preventDefault();
