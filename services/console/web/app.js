@@ -49,9 +49,9 @@ function toast(text) {
 
 function enqueue(type, payload, receivedMs) {
   pending.push({ type, payload, receivedMs });
-  if (pending.length > MAX_PENDING) {
+  if (pending.length > MAX_PENDING) { // down to half at once: one pass per thousands, not per message
     const before = pending.length;
-    let excess = before - MAX_PENDING;
+    let excess = before - MAX_PENDING / 2;
     pending = pending.filter((m) => !(excess > 0 && m.type === 'event' && excess--));
     dropped += before - pending.length;
   }
@@ -81,7 +81,8 @@ function flush() {
         break;
       case 'alert':
       case 'alert_update': {
-        const alert = queue.upsert(item, type === 'alert' ? receivedMs : null, filters);
+        const raise = type === 'alert';
+        const alert = queue.upsert(item, raise ? receivedMs : null, filters, { raise });
         if (alert) map.upsertAlert(alert, type === 'alert', filters);
         break;
       }

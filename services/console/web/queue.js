@@ -41,20 +41,30 @@ export class AlertQueue {
   // Adds or merges an alert (stream payload, alert_update or query Feature, flattened).
   // receivedMs: when a live alert reached the page (kept from its first arrival); filters
   // decide whether it is shown. Returns the merged alert.
-  upsert(alert, receivedMs, filters) {
+  // A raise (an "alert" stream message) always says state "new": for an alert already held
+  // (wf-alert republished it after a restart) it must not undo the workflow.
+  upsert(alert, receivedMs, filters, { raise = false } = {}) {
     if (!alert || !alert.alert_id) return null;
     let item = this.items.get(alert.alert_id);
     if (!item) {
       item = { alert: { state: 'new', ...alert }, li: null, dirty: true, shown: true, receivedMs: receivedMs || null, renderedMs: null, busy: false };
       this.items.set(alert.alert_id, item);
       this.orderDirty = true;
+    } else if (raise) {
+      const { state, assigned_to: assignedTo, state_changed_at: changedAt } = item.alert;
+      item.alert = { ...item.alert, ...alert, state, assigned_to: assignedTo, state_changed_at: changedAt };
+      if (receivedMs && !item.receivedMs) item.receivedMs = receivedMs;
+      item.dirty = true;
     } else {
       item.alert = { ...item.alert, ...alert };
       if (receivedMs && !item.receivedMs) item.receivedMs = receivedMs;
       item.dirty = true;
     }
-    item.key = Date.parse(item.alert.raised_at) || item.receivedMs || 0; // sort key, parsed once
-    item.rank = SEVERITIES.indexOf(severityOf(item.alert)) >>> 0; // unknown (-1) sorts last
+    const key = Date.parse(item.alert.raised_at) || item.receivedMs || 0; // parsed once, here
+    const rank = SEVERITIES.indexOf(severityOf(item.alert)) >>> 0; // unknown (-1) sorts last
+    if (key !== item.key || rank !== item.rank) this.orderDirty = true;
+    item.key = key;
+    item.rank = rank;
     item.shown = filters.matchesAlert(item.alert);
     return item.alert;
   }
