@@ -237,7 +237,13 @@ async function main() {
   }
   // playwright-core comes from the repository's node_modules (scripts/setup runs npm ci)
   const require = createRequire(path.join(sourceDir, 'package.json'));
-  const { chromium } = require('playwright-core');
+  let chromium;
+  try {
+    ({ chromium } = require('playwright-core'));
+  } catch (err) {
+    console.error(`FAIL: playwright-core is not installed (scripts/setup runs npm ci): ${err.message}`);
+    return 1;
+  }
   const pipeline = new Pipeline({ sourceDir, binaryDir, name: 'console_ui', multiplier, consolePort: await freePort() });
   let passed = false;
   const interrupted = async () => { await pipeline.destroy(false); process.exit(130); };
