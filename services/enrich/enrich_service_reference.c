@@ -131,6 +131,7 @@ static int s_load_nibrs(enrich_reference_t *self, char *errbuf, size_t errlen)
     enrich_nibrs_destroy(&self->nibrs);
     self->nibrs = nibrs;
     self->nibrs_version = version;
+    wf_stats_set(self->stats, "reference.nibrs_version", version);
     if (enrich_nibrs_offense_count(nibrs) == 0 || enrich_nibrs_kind_count(nibrs) == 0)
         wf_log_warn("NIBRS tables are empty: events get no NIBRS classification until "
                     "`wf-admin nibrs load` fills them");
@@ -187,6 +188,7 @@ static int s_load_hotlist(enrich_reference_t *self, char *errbuf, size_t errlen)
     enrich_hotlist_destroy(&self->hotlist);
     self->hotlist = hotlist;
     self->hotlist_version = version;
+    wf_stats_set(self->stats, "reference.hotlist_version", version);
     if (skipped)
         wf_log_warn("hot-list entries skipped count=%zu reason=\"value_norm has no letter or "
                     "digit\"",
