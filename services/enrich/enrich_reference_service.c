@@ -1,4 +1,4 @@
-/* enrich_service_reference.c — glue: the NIBRS tables and hot lists from PostGIS.
+/* enrich_reference_service.c — glue: the NIBRS tables and hot lists from PostGIS.
  *
  * Reads the rows of migration 0005's tables into enrich_nibrs and enrich_hotlist and keeps them
  * current by polling reference_versions (enrich_reference.h says why polling). Each group is
