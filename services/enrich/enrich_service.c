@@ -1,9 +1,11 @@
 /* enrich_service.c — wf-enrich's glue: boundaries from PostGIS, events in and out.
  *
- * At start the boundary set is read from PostGIS into the area index (enrich_areas). Then each
- * step receives a batch of NormalizedEvents, assigns district and beat (enrich_event), appends
- * the events to the COPY writer of the events table, publishes EnrichedEvents, commits the
- * writer and acknowledges the batch. Nothing is acknowledged before it is durable, so a crash
+ * At start the boundary set is read from PostGIS into the area index (enrich_areas), and the
+ * NIBRS tables and hot lists into enrich_reference (refreshed between batches). Then each
+ * step receives a batch of NormalizedEvents, assigns district and beat (enrich_event), the
+ * NIBRS offense and hot-list hits (enrich_nibrs, enrich_hotlist), appends the events to the
+ * COPY writer of the events table, publishes EnrichedEvents, commits the writer and
+ * acknowledges the batch. Nothing is acknowledged before it is durable, so a crash
  * or a PostGIS outage means replay, never loss; replays are absorbed by the events table's key.
  * Records enrich cannot accept become dead letters (PostGIS and topics.deadletters).
  */
