@@ -107,6 +107,10 @@ admin_csv_t *admin_csv_parse(const char *text, size_t len, char *errbuf, size_t 
         return NULL;
     }
     s_parse_t p = {.csv = csv, .line = 1};
+    if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) { /* a UTF-8 BOM (spreadsheets) */
+        text += 3;
+        len -= 3;
+    }
     /* line by line, so the parser's position tells the line of an error */
     for (size_t at = 0; at < len && !p.failed;) {
         const char *nl = memchr(text + at, '\n', len - at);

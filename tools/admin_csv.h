@@ -2,7 +2,8 @@
  *
  * wf-admin's reference commands load files of at most a few hundred thousand rows, so the file
  * is decoded into memory (liblzma for names ending in .xz) and parsed with libcsv in strict
- * mode into rows of fields. The first row is the header; columns are found by name without
+ * mode into rows of fields (a leading UTF-8 byte-order mark, as spreadsheets write, is
+ * skipped). The first row is the header; columns are found by name without
  * regard to case. Every row remembers its line in the file for error messages. Pure: no
  * database.
  */

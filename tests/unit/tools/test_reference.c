@@ -121,6 +121,10 @@ static void test_csv_reading(void **state)
     assert_int_equal(csv->rows[1].line, 5);
     assert_string_equal(admin_csv_field(&csv->rows[1], 7), ""); /* beyond the row */
     admin_csv_destroy(&csv);
+    csv = s_parse("\xef\xbb\xbfvalue\r\nABC1\r\n"); /* a spreadsheet's BOM is not a name */
+    assert_int_equal(admin_csv_column(csv, "value"), 0);
+    assert_int_equal(csv->count, 1);
+    admin_csv_destroy(&csv);
     assert_null(admin_csv_parse("", 0, err, sizeof err));
     assert_non_null(strstr(err, "header row is required"));
     const char *open_quote = "a,b\n1,\"open\n";
