@@ -5,7 +5,7 @@
  * reads hit (exact, one OCR confusion, a person) and which must not (two confusions, a plate
  * one character off, an expired entry, a plate-like value in a non-plate field), what
  * events.hotlist_hits holds, the counters, and that a running enrich picks up an import and a
- * removal by itself (reference_versions polling), without restart.
+ * removal by itself (reference_versions polling), without restart, and a new NIBRS crosswalk.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -183,6 +183,38 @@ static void test_alpr_reads_against_hot_lists(void **state)
     printf("  enrich reloaded the hot lists %lld times, without a restart\n",
            (long long)harness_stat(h, "enrich", "reference.hotlist_reloads"));
     assert_int_equal(harness_stat(h, "enrich", "hotlist.events_hit"), 6);
+
+    /* the NIBRS tables reload the same way: a crosswalk that maps other to 90Z */
+    char kinds[512];
+    snprintf(kinds, sizeof kinds, "%s/kinds.csv", h->dir);
+    assert_true(s_write(kinds, "kind,nibrs_code\nother,90Z\n"));
+    const char *const nibrs[] = {"nibrs",
+                                 "load",
+                                 "--offense-types",
+                                 WF_SOURCE_DIR "/data/reference/nibrs_offense_type.csv.xz",
+                                 "--kinds",
+                                 kinds,
+                                 NULL};
+    assert_true(harness_admin(h, nibrs));
+    int64_t version =
+        harness_query_int(h, "SELECT version FROM reference_versions WHERE name = 'nibrs'");
+    for (int i = 0; i < 200 * h->timeout_multiplier &&
+                    harness_stat(h, "enrich", "reference.nibrs_version") != version;
+         i++)
+        usleep(50 * 1000);
+    assert_int_equal(harness_stat(h, "enrich", "reference.nibrs_version"), version);
+    s_reads(h, "reads3.ndjson",
+            "{\"read_id\":\"r12\",\"read_at\":\"2025-06-01T14:00:00Z\",\"plate\":\"ZZZ999\","
+            "\"lat\":41.88,\"lon\":-87.63}\n");
+    assert_int_equal(harness_query_int(h, "SELECT count(*) FROM events WHERE source_record_id = "
+                                          "'r12' AND nibrs_code = '90Z' AND nibrs_category = "
+                                          "'All Other Offenses' AND crime_against = 'Society'"),
+                     1);
+    assert_int_equal(harness_query_int(h, "SELECT count(*) FROM events WHERE source_record_id = "
+                                          "'r1' AND nibrs_code IS NULL"),
+                     1); /* stored events keep what they were enriched with */
+    printf("  after nibrs load (other → 90Z): r12 classified 90Z All Other Offenses (Society)\n");
+
     for (int i = 0; i < h->nservices; i++)
         if (strcmp(h->services[i].name, "enrich") == 0)
             assert_int_equal(h->services[i].runs, 1);
