@@ -40,4 +40,19 @@ int admin_boundaries_load(PGconn *pg, const admin_load_args_t *args,
 int admin_dead_letters_list(PGconn *pg, const admin_deadletter_args_t *args, FILE *out,
                             char *errbuf, size_t errlen);
 
+/* `wf-admin nibrs load`: upserts the FBI offense table and replaces the kind crosswalk, in one
+ * transaction (both files checked before). Returns 0, or WF_EIO/WF_EINVAL with errbuf set. */
+int admin_nibrs_load(PGconn *pg, const admin_reference_args_t *args, FILE *out, char *errbuf,
+                     size_t errlen);
+
+/* `wf-admin nibrs agency-codes AGENCY FILE`: replaces the agency's offense code → NIBRS table in
+ * one transaction. Returns 0, or WF_EIO/WF_EINVAL with errbuf set. */
+int admin_nibrs_agency_codes(PGconn *pg, const admin_reference_args_t *args, FILE *out,
+                             char *errbuf, size_t errlen);
+
+/* `wf-admin hotlist import|list|remove` (admin_service_hotlist.c). Returns 0, or
+ * WF_EIO/WF_EINVAL/WF_ENOTFOUND (remove found nothing) with errbuf set. */
+int admin_hotlist_run(PGconn *pg, const admin_reference_args_t *args, FILE *out, char *errbuf,
+                      size_t errlen);
+
 #endif

@@ -1,4 +1,5 @@
-/* main.c — wf-admin: migrations, boundary loading, configuration, dead letters, Kafka replay.
+/* main.c — wf-admin: migrations, boundaries, NIBRS tables, hot lists, configuration, dead
+ * letters, Kafka replay.
  *
  * The one command-line tool next to the services. Common options (--config, --set KEY=VALUE,
  * --log-level, --print-config) are handled by wf_service_init like in every wf-* program; the
@@ -26,6 +27,13 @@ static const char *s_usage =
     "      [--name-field F] [--pad N] [--parent-pad N] [--origin TEXT] [--description TEXT]\n"
     "      FILE.geojson[.xz]         replace one layer of a boundary set\n"
     "  dead-letters [--source S] [--limit N]   list the newest dead letters\n"
+    "  nibrs load --offense-types FILE --kinds FILE\n"
+    "                                load the FBI NIBRS offense table and the kind crosswalk\n"
+    "  nibrs agency-codes AGENCY FILE.csv   replace an agency's offense code -> NIBRS table\n"
+    "  hotlist import LIST FILE.csv [--type plate|person] [--append]\n"
+    "                                load a hot list (a snapshot: entries not in FILE go)\n"
+    "  hotlist list [LIST]           the lists, or one list's entries\n"
+    "  hotlist remove LIST [VALUE…]  remove a list, or some of its entries\n"
     "  config example|print          the commented example file / the effective values\n"
     "  replay --topic normalized|enriched|signals [--from TIME] [--to TIME]\n"
     "      [--offsets [P:]FROM-[TO][,…]] --into NAME [--keep] [--bin-dir DIR]\n"
@@ -58,8 +66,13 @@ static int s_config(const wf_service_t *svc, int argc, char **argv)
 
 /* Parses the command's own arguments; returns 0 or non-zero with the reason in errbuf. */
 static int s_parse(const admin_cmdline_t *cmdline, admin_load_args_t *load,
-                   admin_deadletter_args_t *dead, char *errbuf, size_t errlen)
+                   admin_deadletter_args_t *dead, admin_reference_args_t *reference, char *errbuf,
+                   size_t errlen)
 {
+    if (strcmp(cmdline->command, "nibrs") == 0)
+        return admin_nibrs_args_parse(cmdline->argc, cmdline->argv, reference, errbuf, errlen);
+    if (strcmp(cmdline->command, "hotlist") == 0)
+        return admin_hotlist_args_parse(cmdline->argc, cmdline->argv, reference, errbuf, errlen);
     if (strcmp(cmdline->command, "load-boundaries") == 0)
         return admin_load_args_parse(cmdline->argc, cmdline->argv, load, errbuf, errlen);
     if (strcmp(cmdline->command, "dead-letters") == 0)
@@ -80,8 +93,9 @@ static int s_database(const wf_service_t *svc, const admin_cmdline_t *cmdline)
     bool loading = strcmp(command, "load-boundaries") == 0;
     admin_load_args_t load = {0};
     admin_deadletter_args_t dead = {0};
+    admin_reference_args_t reference = {0};
     admin_features_t *features = NULL;
-    if (s_parse(cmdline, &load, &dead, errbuf, sizeof errbuf))
+    if (s_parse(cmdline, &load, &dead, &reference, errbuf, sizeof errbuf))
         return s_usage_error(errbuf);
     admin_feature_spec_t spec = {load.code_field, load.parent_field, load.name_field, load.pad,
                                  load.parent_pad};
@@ -95,6 +109,12 @@ static int s_database(const wf_service_t *svc, const admin_cmdline_t *cmdline)
         rc = admin_migrate(pg, stdout, errbuf, sizeof errbuf);
     else if (pg && loading)
         rc = admin_boundaries_load(pg, &load, features, stdout, errbuf, sizeof errbuf);
+    else if (pg && strcmp(command, "nibrs") == 0 && strcmp(reference.action, "load") == 0)
+        rc = admin_nibrs_load(pg, &reference, stdout, errbuf, sizeof errbuf);
+    else if (pg && strcmp(command, "nibrs") == 0)
+        rc = admin_nibrs_agency_codes(pg, &reference, stdout, errbuf, sizeof errbuf);
+    else if (pg && strcmp(command, "hotlist") == 0)
+        rc = admin_hotlist_run(pg, &reference, stdout, errbuf, sizeof errbuf);
     else if (pg)
         rc = admin_dead_letters_list(pg, &dead, stdout, errbuf, sizeof errbuf);
     if (rc)
@@ -122,7 +142,8 @@ int main(int argc, char **argv)
     else if (strcmp(command, "replay") == 0)
         rc = admin_replay_main(svc.config, cmdline.common_argv + 1, cmdline.argc, cmdline.argv);
     else if (strcmp(command, "migrate") == 0 || strcmp(command, "load-boundaries") == 0 ||
-             strcmp(command, "dead-letters") == 0)
+             strcmp(command, "dead-letters") == 0 || strcmp(command, "nibrs") == 0 ||
+             strcmp(command, "hotlist") == 0)
         rc = s_database(&svc, &cmdline);
     else {
         snprintf(errbuf, sizeof errbuf, "%s%s", *command ? "unknown command " : "missing command",

@@ -46,3 +46,5 @@ add_test(NAME deploy/check-compose
          COMMAND ${PROJECT_SOURCE_DIR}/tests/deploy/check-compose --bin-dir ${PROJECT_BINARY_DIR})
 set_tests_properties(deploy/check-compose PROPERTIES LABELS "unit;deploy" SKIP_RETURN_CODE 77
                      TIMEOUT 120)
+# Hot lists: ALPR reads through wf-ingest and wf-enrich against imported lists; reload.
+wf_add_integration_test(hotlist 300)
