@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <wf/cell.h>
 #include <wf/err.h>
 
 #include "alert_engine.h"
@@ -250,9 +251,17 @@ static void s_escalation_count(alert_engine_t *self, alert_outcome_t *outcome,
     const alert_rule_t *rule = outcome->rule;
     char counter_id[sizeof ESCALATION_SUFFIX + 80];
     snprintf(counter_id, sizeof counter_id, "%s" ESCALATION_SUFFIX, rule->id);
+    /* Counted per transport cell (the partition key every producer uses): over Kafka one copy
+     * owns a cell, so several copies count exactly what one copy or ZeroMQ counts. */
+    const Wf__Point *point =
+        subject->spatial ? subject->spatial->location : subject->enriched->event->location;
+    char cell[WF_CELL_KEY_LEN], counter_key[ALERT_KEY_LEN + WF_CELL_KEY_LEN + 2];
+    wf_cell_key(cell, sizeof cell, point != NULL, point ? point->lon : 0, point ? point->lat : 0,
+                subject->agency);
+    snprintf(counter_key, sizeof counter_key, "%s@%s", outcome->dedupe_key, cell);
     alert_throttle_result_t counted;
-    int rc = alert_throttle_check_distinct(self->throttle, counter_id, outcome->dedupe_key,
-                                           event_id, rule->escalate.count, subject->occurred_us,
+    int rc = alert_throttle_check_distinct(self->throttle, counter_id, counter_key, event_id,
+                                           rule->escalate.count, subject->occurred_us,
                                            rule->escalate.within_us, now_us, &counted);
     outcome->match_count = counted.matches;
     outcome->escalation_window_start_us = counted.window_start_us;

@@ -270,6 +270,34 @@ static void test_escalation_windows_are_tumbling(void **state)
     alert_engine_destroy(&engine);
 }
 
+/* Counts stay inside one transport cell (0.1°, the Kafka partition key), so several wf-alert
+ * copies count exactly what one counts: matches of one key on both sides of a cell border are
+ * counted per side. */
+static void test_counts_stay_in_one_transport_cell(void **state)
+{
+    (void)state;
+    alert_engine_t *engine = s_engine();
+    s_event_t e[4];
+    s_event_init(&e[0], "esc-w1", "burglary.residential", "0713", s_utc(2017, 2, 25, 1, 0));
+    s_event_init(&e[1], "esc-w2", "burglary.residential", "0713", s_utc(2017, 2, 25, 2, 0));
+    s_event_init(&e[2], "esc-e1", "burglary.residential", "0713", s_utc(2017, 2, 25, 3, 0));
+    s_event_init(&e[3], "esc-w3", "burglary.residential", "0713", s_utc(2017, 2, 25, 4, 0));
+    e[0].point.lon = e[1].point.lon = e[3].point.lon = -87.6005; /* cell west of -87.6 */
+    e[2].point.lon = -87.5995;                                   /* east of it */
+    assert_int_equal(s_eval(engine, &e[0], NULL).n, 1);
+    assert_int_equal(s_eval(engine, &e[1], NULL).n, 0);
+    s_raised_t r = s_eval(engine, &e[2], NULL);
+    assert_int_equal(r.n, 0); /* three of beat 0713, but two and one per cell */
+    assert_int_equal(r.match_count, 1);
+    const Wf__Alert *alert = NULL;
+    r = s_eval(engine, &e[3], &alert);
+    assert_int_equal(r.n, 1);
+    assert_true(r.escalated[0]);
+    assert_string_equal(alert->dedupe_key,
+                        "beat:0713"); /* the cell is the count's, not the key's */
+    alert_engine_destroy(&engine);
+}
+
 static void test_alert_carries_what_matched(void **state)
 {
     (void)state;
@@ -320,6 +348,7 @@ int main(void)
         cmocka_unit_test(test_nth_match_escalates_once),
         cmocka_unit_test(test_replays_in_any_order_give_the_same_ids),
         cmocka_unit_test(test_escalation_windows_are_tumbling),
+        cmocka_unit_test(test_counts_stay_in_one_transport_cell),
         cmocka_unit_test(test_alert_carries_what_matched),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
