@@ -56,7 +56,7 @@ static void test_shipped_rules_load(void **state)
         alert_rules_load(WF_SOURCE_DIR "/deploy/rules.yaml", s_err, sizeof s_err);
     if (!rules)
         fail_msg("deploy/rules.yaml: %s", s_err);
-    assert_int_equal(alert_rules_count(rules), 4);
+    assert_int_equal(alert_rules_count(rules), 5);
 
     const alert_rule_t *nr = alert_rules_find(rules, "near_repeat_residential_burglary");
     assert_non_null(nr);
@@ -82,8 +82,17 @@ static void test_shipped_rules_load(void **state)
     assert_int_equal(hom->severity, ALERT_SEVERITY_EXTREME);
     assert_int_equal(hom->throttle_key, ALERT_KEY_EVENT);
     assert_string_equal(s_cond(hom, ALERT_FIELD_DISTRICT)->patterns[0], "007");
+    assert_int_equal(hom->escalate.count, 0);
+
+    const alert_rule_t *surge = alert_rules_find(rules, "weapons_beat_surge");
+    assert_non_null(surge);
+    assert_int_equal(surge->severity, ALERT_SEVERITY_MODERATE);
+    assert_int_equal(surge->throttle_key, ALERT_KEY_BEAT);
+    assert_int_equal(surge->escalate.count, 3);
+    assert_true(surge->escalate.within_us == 24 * 3600 * WF_US_PER_SEC);
+    assert_int_equal(surge->escalate.severity, ALERT_SEVERITY_SEVERE);
     assert_null(alert_rules_find(rules, "no_such_rule"));
-    assert_null(alert_rules_get(rules, 4));
+    assert_null(alert_rules_get(rules, 5));
     assert_string_equal(alert_rules_path(rules), WF_SOURCE_DIR "/deploy/rules.yaml");
 
     alert_rules_destroy(&rules);
