@@ -31,6 +31,7 @@ struct alert_engine_t {
     alert_engine_config_t config;    /* to rebuild the throttle on a reset */
     alert_outcome_t *outcomes;       /* one slot per rule, reused per eval */
     size_t n_outcomes;               /* slots in outcomes */
+    bool locate;                     /* some rule has a geofences condition */
     Wf__Alert alert;                 /* the alert being built */
     Wf__Point point;                 /* its location */
     ProtobufCBinaryData *ids;        /* its event ids (the bytes are borrowed) */
@@ -92,6 +93,12 @@ int alert_engine_set_rules(alert_engine_t *self, alert_rules_t **rules_p)
     alert_rules_destroy(&self->rules);
     self->rules = *rules_p;
     *rules_p = NULL;
+    self->locate = false;
+    for (size_t i = 0; i < n; i++) {
+        const alert_rule_t *rule = alert_rules_get(self->rules, i);
+        for (size_t c = 0; c < rule->n_conds; c++)
+            self->locate |= rule->conds[c].op == ALERT_OP_INSIDE;
+    }
     return WF_OK;
 }
 
@@ -228,8 +235,8 @@ static void s_locate_in_geofences(alert_engine_t *self, alert_subject_t *subject
     size_t n = alert_geofences_count(geofences);
     subject->inside = NULL;
     subject->n_inside = 0;
-    if (n == 0 || !subject->has_location)
-        return;
+    if (n == 0 || !subject->has_location || !self->locate)
+        return; /* no rule asks: spare the lookup */
     if (n > self->inside_cap) {
         bool *inside = realloc(self->inside, n * sizeof *inside);
         if (!inside)

@@ -193,7 +193,10 @@ static int s_append_alert(alert_service_t *self, const Wf__Alert *alert, int64_t
     wf_pgwriter_put_int64(w, alert->match_count);
     wf_pgwriter_put_bool(w, alert->escalated);
     s_put_opt_text(w, alert->nibrs_category);
-    wf_pgwriter_put_text_array(w, (const char *const *)alert->geofences, alert->n_geofences);
+    if (alert->n_geofences) /* NULL, like hotlist_hits, when the rule names no geofence */
+        wf_pgwriter_put_text_array(w, (const char *const *)alert->geofences, alert->n_geofences);
+    else
+        wf_pgwriter_put_null(w);
     char *hits = s_hotlist_hits_json(alert);
     wf_pgwriter_put_text(w, hits); /* NULL (no hits, or no memory for them) → SQL NULL */
     free(hits);
