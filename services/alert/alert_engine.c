@@ -380,17 +380,20 @@ static size_t s_collect_ids(alert_engine_t *self, const alert_subject_t *subject
 static size_t s_collect_counted_ids(alert_engine_t *self, const alert_outcome_t *outcome,
                                     const alert_subject_t *subject)
 {
-    size_t n = s_collect_ids(self, subject) ? 1 : 0; /* the trigger */
     size_t want = 1 + outcome->n_counted;
-    if (n == 0 || want > self->ids_cap) {
+    if (want > self->ids_cap) {
         ProtobufCBinaryData *ids = realloc(self->ids, want * sizeof *ids);
-        if (!ids)
-            return n;
+        if (!ids) /* as many as the ordinary alert names, the trigger first */
+            return s_collect_ids(self, subject);
         self->ids = ids;
         self->ids_cap = want;
     }
+    const ProtobufCBinaryData trigger =
+        subject->spatial ? subject->spatial->event_id : subject->enriched->event->event_id;
+    size_t n = 0;
+    self->ids[n++] = trigger;
     for (uint32_t i = 0; i < outcome->n_counted; i++)
-        if (memcmp(outcome->counted[i], self->ids[0].data, WF_UUID_LEN) != 0)
+        if (memcmp(outcome->counted[i], trigger.data, WF_UUID_LEN) != 0)
             self->ids[n++] = (ProtobufCBinaryData){WF_UUID_LEN, outcome->counted[i]};
     return n;
 }

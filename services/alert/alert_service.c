@@ -357,6 +357,8 @@ static int s_evaluate(alert_service_t *self, alert_subject_t *subject, int64_t i
         }
         if (rc == WF_OK && outcome->escalate) {
             wf_stats_add(self->svc->stats, "alerts_escalated", 1);
+            if (outcome->escalate_late)
+                wf_stats_add(self->svc->stats, "alerts_late", 1);
             rc = s_raise(self, alert_engine_build_escalated(self->engine, outcome, subject, now),
                          ingest_ts_us, now);
         }
