@@ -89,6 +89,20 @@ int admin_nibrs_args_parse(int argc, char **argv, admin_reference_args_t *args, 
 int admin_hotlist_args_parse(int argc, char **argv, admin_reference_args_t *args, char *errbuf,
                              size_t errlen);
 
+typedef struct {
+    const char *action;               /* "import", "list" or "remove" */
+    const char *file;                 /* import: FILE.geojson[.xz] */
+    const char *name_property;        /* import --name-property: feature property naming it */
+    const char *description_property; /* import --description-property, NULL: none */
+    const char *agency;               /* import --agency, NULL: none */
+    const char *name;                 /* remove: the geofence */
+} admin_geofence_args_t;
+
+/* Parses `geofence import|list|remove …` (argv[0] is "geofence"). Returns 0, or WF_EINVAL
+ * naming the missing action, option or argument. */
+int admin_geofence_args_parse(int argc, char **argv, admin_geofence_args_t *args, char *errbuf,
+                              size_t errlen);
+
 /* True when text is a real calendar date written YYYY-MM-DD. */
 bool admin_date_is_valid(const char *text);
 

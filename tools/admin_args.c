@@ -341,6 +341,48 @@ int admin_hotlist_args_parse(int argc, char **argv, admin_reference_args_t *args
     return WF_EINVAL;
 }
 
+int admin_geofence_args_parse(int argc, char **argv, admin_geofence_args_t *args, char *errbuf,
+                              size_t errlen)
+{
+    memset(args, 0, sizeof *args);
+    args->action = argc > 1 ? argv[1] : "";
+    const s_option_t import_options[] = {
+        {"--name-property", &args->name_property},
+        {"--description-property", &args->description_property},
+        {"--agency", &args->agency},
+        {NULL, NULL},
+    };
+    const s_option_t no_options[] = {{NULL, NULL}};
+    int rc;
+    if (strcmp(args->action, "import") == 0) {
+        rc = s_parse_options(argc - 1, argv + 1, import_options, errbuf, errlen, &args->file);
+        const char *missing = rc                                              ? NULL
+                              : !args->file                                   ? "FILE.geojson[.xz]"
+                              : !args->name_property || !*args->name_property ? "--name-property P"
+                                                                              : NULL;
+        if (missing) {
+            admin_errorf(errbuf, errlen, "geofence import: missing %s", missing);
+            rc = WF_EINVAL;
+        }
+    } else if (strcmp(args->action, "list") == 0) {
+        rc = s_parse_options(argc - 1, argv + 1, no_options, errbuf, errlen, NULL);
+    } else if (strcmp(args->action, "remove") == 0) {
+        rc = s_parse_options(argc - 1, argv + 1, no_options, errbuf, errlen, &args->name);
+        if (!rc && (!args->name || !*args->name)) {
+            admin_errorf(errbuf, errlen, "geofence remove: missing NAME");
+            rc = WF_EINVAL;
+        }
+    } else {
+        if (*args->action)
+            admin_errorf(errbuf, errlen, "geofence: unknown action '%s' (import, list, remove)",
+                         args->action);
+        else
+            admin_errorf(errbuf, errlen, "geofence: missing action (import, list, remove)");
+        rc = WF_EINVAL;
+    }
+    return rc;
+}
+
 bool admin_date_is_valid(const char *text)
 {
     static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
