@@ -79,11 +79,16 @@ function flush() {
       case 'signal':
         map.addSignal(item, filters);
         break;
-      case 'alert':
-      case 'alert_update': {
-        const raise = type === 'alert';
-        const alert = queue.upsert(item, raise ? receivedMs : null, filters, { raise });
-        if (alert) map.upsertAlert(alert, type === 'alert', filters);
+      case 'alert': {
+        const alert = queue.upsert(item, receivedMs, filters, { raise: true });
+        if (alert) map.upsertAlert(alert, true, filters);
+        break;
+      }
+      case 'alert_update': { // {alert_id, action, from_state, state, assigned_to, actor, at, note}
+        if (!queue.get(item.alert_id)) break; // not in this queue: nothing shown to update
+        const alert = queue.upsert({ alert_id: item.alert_id, state: item.state, assigned_to: item.assigned_to,
+          state_changed_at: item.at, last_actor: item.actor }, null, filters);
+        map.upsertAlert(alert, false, filters);
         break;
       }
       case 'resync':

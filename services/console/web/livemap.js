@@ -268,10 +268,13 @@ export class LiveMap {
     if (item.shown) item.marker.openTooltip();
   }
 
-  // minlon,minlat,maxlon,maxlat of the current view, for the events query.
+  // minlon,minlat,maxlon,maxlat of the current view, for the events query; clamped to the
+  // earth, which the API requires (a zoomed-out view is wider than the world).
   bbox() {
     const b = this.map.getBounds();
-    return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(5)).join(',');
+    const clamp = (v, limit) => Math.min(limit, Math.max(-limit, v)).toFixed(5);
+    return [clamp(b.getWest(), 180), clamp(b.getSouth(), 90), clamp(b.getEast(), 180),
+      clamp(b.getNorth(), 90)].join(',');
   }
 
   shownEvents() {

@@ -184,8 +184,9 @@ export class AlertQueue {
     // a late report or a replay: say when it happened, not only when it was raised
     const late = Math.abs(Date.parse(a.raised_at) - Date.parse(a.occurred_at)) > 3600 * 1000;
     li.querySelector('.occurred').textContent = late ? `occurred ${formatTime(a.occurred_at)}` : '';
-    li.querySelector('.state').textContent = a.state || 'new';
+    li.querySelector('.state').textContent = (a.state || 'new') + (a.last_actor ? ` by ${a.last_actor}` : '');
     li.querySelector('.assignee').textContent = a.assigned_to ? `→ ${a.assigned_to}` : '';
+    li.querySelector('.state').title = a.state_changed_at ? `since ${formatTime(a.state_changed_at)}` : '';
     li.querySelector('.where').textContent = [a.district && `D${a.district}`, a.beat && `beat ${a.beat}`].filter(Boolean).join(' ');
     const allowed = MOVES[a.state] || MOVES.new;
     for (const button of li.querySelectorAll('button[data-action]')) {
