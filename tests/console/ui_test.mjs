@@ -121,6 +121,11 @@ async function run(pipeline, chromium) {
     check(await page.getByTestId('alert-item').first().getAttribute('data-alert-id') === alertId,
       'homicide_citywide (severe) is queued too, below the extreme alert raised with it');
 
+    // the health panel (refreshed every 5 s) counts the feed's event
+    await page.locator('[data-testid="health-feed"][data-source="chicago-socrata-api"][data-events5m="1"]')
+      .waitFor({ timeout: 12000 * multiplier });
+    check(true, 'the health panel shows chicago-socrata-api with 1 event in the last 5 minutes');
+
     // the kind filter hides it in the live view, and clearing it brings it back
     await page.getByTestId('filter-kind').fill('burglary*');
     await page.getByTestId('filter-kind').press('Enter');

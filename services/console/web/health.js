@@ -55,7 +55,7 @@ export class HealthPanel {
     table.className = 'health';
     table.dataset.testid = 'health-table';
     const head = table.createTHead().insertRow();
-    for (const title of ['Feed', 'Last 5 min', 'Last hour', 'Last event', 'Lag', 'Dead 24 h', 'Dead total']) {
+    for (const title of ['Feed', '5 min', '1 h', 'Last', 'Lag', 'Dead 24 h', 'Dead total']) {
       const th = document.createElement('th');
       th.scope = 'col';
       th.textContent = title;
