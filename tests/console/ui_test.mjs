@@ -215,6 +215,7 @@ async function run(pipeline, chromium) {
       .waitFor({ timeout: 10000 * multiplier });
     check(true, 'the reloaded queue still shows the alert acknowledged');
 
+    await page.locator('[data-testid="health-panel"][data-state="ok"]').waitFor({ timeout: 10000 * multiplier });
     const shot = path.join(binaryDir, 'test-artifacts', 'console.png');
     fs.mkdirSync(path.dirname(shot), { recursive: true });
     await page.screenshot({ path: shot });
