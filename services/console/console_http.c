@@ -74,7 +74,9 @@ void console_send_error(struct mg_connection *conn, int status, const char *code
         json_object_set_new(body, "parameter", json_string(parameter));
     const char *headers = status == 401   ? "WWW-Authenticate: Bearer realm=\"watchfloor\"\r\n"
                           : status == 503 ? "Retry-After: 1\r\n"
-                          : status == 409 ? "Retry-After: 1\r\n"
+                          /* a 409 for a move the workflow forbids is final: no retry */
+                          : status == 409 && strcmp(code, "not_stored_yet") == 0
+                              ? "Retry-After: 1\r\n"
                                           : NULL;
     char *text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
     json_decref(body);

@@ -13,7 +13,7 @@
 void console_send_json(struct mg_connection *conn, int status, json_t *body);
 
 /* Sends {"error": code, "message": …, "parameter": parameter?}. 401 adds WWW-Authenticate,
- * 503 and 409 add Retry-After: 1. */
+ * 503 and 409 not_stored_yet add Retry-After: 1. */
 void console_send_error(struct mg_connection *conn, int status, const char *code,
                         const char *parameter, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
