@@ -14,6 +14,7 @@
 #include "console_api_sql.h"
 #include "console_http.h"
 
+/* clang-format off: SQL reads best one clause a line */
 static const char s_list_sql[] =
     "SELECT " CONSOLE_SQL_ALERT_FEATURE "::text, " CONSOLE_SQL_PAGE_KEY(
         "a.raised_at",
@@ -30,18 +31,20 @@ static const char s_list_sql[] =
 static const char s_detail_sql[] =
     "SELECT json_build_object('type', 'Feature', 'id', a.alert_id, "
     "'geometry', " CONSOLE_SQL_GEOMETRY(
-        "a") ", 'properties', " CONSOLE_SQL_ALERT_PROPERTIES
-             "::jsonb || jsonb_build_object('has_cap', a.cap IS NOT NULL, 'actions', "
-             "(SELECT coalesce(jsonb_agg(jsonb_build_object('action_id', x.action_id, "
-             "'action', x.action, 'from_state', x.from_state, 'to_state', x.to_state, "
-             "'actor', x.actor, 'assignee', x.assignee, 'note', x.note, 'at', wf_rfc3339(x.at)) "
-             "ORDER BY x.at, x.action_id), '[]') FROM alert_actions x WHERE x.alert_id = "
-             "a.alert_id))"
-             ")::text FROM alerts a WHERE a.alert_id = $1 AND ($2::text[] IS NULL OR a.agency = "
-             "ANY($2))";
+        "a") ", "
+             "'properties', json_build_object(" CONSOLE_SQL_ALERT_PROPERTIES ", "
+             "  'has_cap', a.cap IS NOT NULL, "
+             "  'actions', (SELECT coalesce(json_agg(json_build_object('action_id', x.action_id, "
+             "    'action', x.action, 'from_state', x.from_state, 'to_state', x.to_state, "
+             "    'actor', x.actor, 'assignee', x.assignee, 'note', x.note, 'at', "
+             "wf_rfc3339(x.at)) "
+             "    ORDER BY x.at, x.action_id), '[]') "
+             "    FROM alert_actions x WHERE x.alert_id = a.alert_id)))::text "
+             "FROM alerts a WHERE a.alert_id = $1 AND ($2::text[] IS NULL OR a.agency = ANY($2))";
 
 static const char s_cap_sql[] = "SELECT a.cap FROM alerts a WHERE a.alert_id = $1 "
                                 "AND ($2::text[] IS NULL OR a.agency = ANY($2))";
+/* clang-format on */
 
 static const char *const s_states[] = {"new", "acknowledged", "assigned", "closed", NULL};
 static const char *const s_severities[] = {"unknown", "minor",   "moderate",

@@ -8,7 +8,7 @@
  * however long the history. Per service: its latest stats snapshot
  * (<state_dir>/stats/<service>.stats, "name value" lines written every second by the common
  * service loop) as JSON numbers, with the snapshot's age: a stale one means the service is
- * stopped or stuck.
+ * stopped or stuck. (wf-admin's own snapshot is left out: it is a command, not a service.)
  */
 #include <dirent.h>
 #include <errno.h>
@@ -29,22 +29,29 @@
 #define S_STATS_MAX_SERVICES 64
 #define S_STATS_MAX_LINES    4096
 
+/* clang-format off: SQL reads best one clause a line */
 static const char s_feeds_sql[] =
-    "SELECT coalesce(json_agg(json_build_object('source', s.source, 'agency', s.agency, "
-    "'format', s.format, 'events_5m', recent.events_5m, 'events_60m', recent.events_60m, "
-    "'last_ingested_at', wf_rfc3339(last.at), "
-    "'lag_s', round(extract(epoch FROM now() - last.at), 3), "
-    "'dead_letters_24h', dead.recent, 'dead_letters_total', dead.total) ORDER BY s.source), "
-    "'[]')::text FROM sources s "
-    "CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE e.ingested_at >= now() - interval "
-    "  '5 minutes') AS events_5m, count(*) AS events_60m FROM events e "
+    "SELECT coalesce(json_agg(json_build_object("
+    "  'source', s.source, 'agency', s.agency, 'format', s.format, "
+    "  'events_5m', recent.events_5m, 'events_60m', recent.events_60m, "
+    "  'last_ingested_at', wf_rfc3339(last.at), "
+    "  'lag_s', round(extract(epoch FROM now() - last.at), 3), "
+    "  'dead_letters_24h', dead.recent, 'dead_letters_total', dead.total) "
+    "  ORDER BY s.source), '[]')::text "
+    "FROM sources s "
+    "CROSS JOIN LATERAL (SELECT "
+    "    count(*) FILTER (WHERE e.ingested_at >= now() - interval '5 minutes') AS events_5m, "
+    "    count(*) AS events_60m "
+    "  FROM events e "
     "  WHERE e.source = s.source AND e.ingested_at >= now() - interval '60 minutes') recent "
-    "CROSS JOIN LATERAL (SELECT max(e.ingested_at) AS at FROM events e "
-    "  WHERE e.source = s.source) last "
-    "CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE d.received_at >= now() - interval "
-    "  '24 hours') AS recent, count(*) AS total FROM dead_letters d "
-    "  WHERE d.source = s.source) dead "
+    "CROSS JOIN LATERAL (SELECT max(e.ingested_at) AS at "
+    "  FROM events e WHERE e.source = s.source) last "
+    "CROSS JOIN LATERAL (SELECT "
+    "    count(*) FILTER (WHERE d.received_at >= now() - interval '24 hours') AS recent, "
+    "    count(*) AS total "
+    "  FROM dead_letters d WHERE d.source = s.source) dead "
     "WHERE ($1::text[] IS NULL OR s.agency = ANY($1))";
+/* clang-format on */
 
 /* Parses one snapshot file into {name: number}. Lines that are not "name integer" are skipped:
  * a snapshot is written by rename, so it is whole, but it is still input. */
@@ -90,8 +97,9 @@ static json_t *s_services(const char *state_dir)
     struct dirent *entry;
     while ((entry = readdir(dir)) != NULL && count < S_STATS_MAX_SERVICES) {
         size_t len = strlen(entry->d_name);
-        if (len > 6 && strcmp(entry->d_name + len - 6, ".stats") == 0 && entry->d_name[0] != '.' &&
-            (names[count] = strdup(entry->d_name)) != NULL)
+        bool snapshot = len > 6 && strcmp(entry->d_name + len - 6, ".stats") == 0 &&
+                        entry->d_name[0] != '.' && strcmp(entry->d_name, "admin.stats") != 0;
+        if (snapshot && (names[count] = strdup(entry->d_name)) != NULL)
             count++;
     }
     closedir(dir);

@@ -24,23 +24,28 @@
 #define S_ASSIGNEE_MAX_CHAR 100
 #define S_NOTE_MAX_CHARS    2000
 
-static const char s_lock_sql[] = "SELECT a.state, a.agency FROM alerts a WHERE a.alert_id = $1 "
-                                 "AND ($2::text[] IS NULL OR a.agency = ANY($2)) FOR UPDATE";
+/* clang-format off: SQL reads best one clause a line */
+static const char s_lock_sql[] =
+    "SELECT a.state, a.agency FROM alerts a "
+    "WHERE a.alert_id = $1 AND ($2::text[] IS NULL OR a.agency = ANY($2)) "
+    "FOR UPDATE";
 
 /* assign sets the assignee, reopen clears it (back to the unassigned queue); acknowledge and
  * close keep it, so a closed alert still says who had it. */
 static const char s_move_sql[] =
-    "WITH moved AS (UPDATE alerts SET state = $2, state_changed_at = now(), "
-    "  assigned_to = CASE $3::text WHEN 'assign' THEN $4 WHEN 'reopen' THEN NULL ELSE assigned_to "
-    "END "
+    "WITH moved AS ("
+    "  UPDATE alerts SET state = $2, state_changed_at = now(), assigned_to = "
+    "    CASE $3::text WHEN 'assign' THEN $4 WHEN 'reopen' THEN NULL ELSE assigned_to END "
     "  WHERE alert_id = $1 RETURNING alert_id, assigned_to) "
-    "INSERT INTO alert_actions (alert_id, action, from_state, to_state, actor, token_id, "
-    "  assignee, note) SELECT m.alert_id, $3, $5, $2, $6, "
+    "INSERT INTO alert_actions "
+    "  (alert_id, action, from_state, to_state, actor, token_id, assignee, note) "
+    "SELECT m.alert_id, $3, $5, $2, $6, "
     "  (SELECT t.token_id FROM api_tokens t WHERE t.token_id = $7::uuid), $4, $8 FROM moved m "
     "RETURNING wf_rfc3339(at), (SELECT assigned_to FROM moved)";
 
 static const char s_feature_sql[] =
     "SELECT " CONSOLE_SQL_ALERT_FEATURE "::text FROM alerts a WHERE a.alert_id = $1";
+/* clang-format on */
 
 typedef struct {
     const char *assignee; /* borrowed from the body; NULL unless assign */

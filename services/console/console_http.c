@@ -51,7 +51,8 @@ static void s_send(struct mg_connection *conn, int status, const char *extra_hea
 
 void console_send_json(struct mg_connection *conn, int status, json_t *body)
 {
-    char *text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
+    /* 15 significant digits: 65.687 stays 65.687, not 65.686999999999998 */
+    char *text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(15));
     json_decref(body);
     if (!text) {
         s_send(conn, 500, NULL, "{\"error\":\"internal\"}", 20);
