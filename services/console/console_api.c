@@ -1,9 +1,9 @@
 /* console_api.c — the query API's registration, and GET /api/v1/boundaries.
  *
  * The other handlers live in console_api_events.c, console_api_alerts.c,
- * console_api_workflow.c and console_api_health.c. Every handler authenticates first, validates every parameter into typed values (400 with
- * the parameter's name otherwise) and passes them to PostgreSQL as $n parameters: no SQL text
- * is ever built from input.
+ * console_api_workflow.c and console_api_health.c. Every handler authenticates first, validates
+ * every parameter into typed values (400 with the parameter's name otherwise) and passes them to
+ * PostgreSQL as $n parameters: no SQL text is ever built from input.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -14,36 +14,35 @@
 #include "console_api_sql.h"
 #include "console_http.h"
 
-/* clang-format off: SQL reads best one clause a line */
+/* SQL is laid out one clause a line, as it reads best. */
+/* clang-format off */
 static const char s_list_sql[] =
-    "SELECT " CONSOLE_SQL_ALERT_FEATURE "::text, " CONSOLE_SQL_PAGE_KEY(
-        "a.raised_at",
-        "a.alert_id") " FROM alerts a "
-                      "WHERE ($1::text[] IS NULL OR a.state = ANY($1)) "
-                      "AND ($2::timestamptz IS NULL OR a.raised_at >= $2) "
-                      "AND ($3::timestamptz IS NULL OR a.raised_at < $3) "
-                      "AND ($4::text[] IS NULL OR a.severity = ANY($4)) "
-                      "AND ($5::text IS NULL OR a.rule_id = $5) "
-                      "AND ($6::text[] IS NULL OR a.agency = ANY($6)) "
-                      "AND ($7::timestamptz IS NULL OR (a.raised_at, a.alert_id) < ($7, $8::uuid)) "
-                      "ORDER BY a.raised_at DESC, a.alert_id DESC LIMIT $9";
+    "SELECT " CONSOLE_SQL_ALERT_FEATURE "::text, "
+    CONSOLE_SQL_PAGE_KEY("a.raised_at", "a.alert_id") " FROM alerts a "
+    "WHERE ($1::text[] IS NULL OR a.state = ANY($1)) "
+    "AND ($2::timestamptz IS NULL OR a.raised_at >= $2) "
+    "AND ($3::timestamptz IS NULL OR a.raised_at < $3) "
+    "AND ($4::text[] IS NULL OR a.severity = ANY($4)) "
+    "AND ($5::text IS NULL OR a.rule_id = $5) "
+    "AND ($6::text[] IS NULL OR a.agency = ANY($6)) "
+    "AND ($7::timestamptz IS NULL OR (a.raised_at, a.alert_id) < ($7, $8::uuid)) "
+    "ORDER BY a.raised_at DESC, a.alert_id DESC LIMIT $9";
 
 static const char s_detail_sql[] =
     "SELECT json_build_object('type', 'Feature', 'id', a.alert_id, "
-    "'geometry', " CONSOLE_SQL_GEOMETRY(
-        "a") ", "
-             "'properties', json_build_object(" CONSOLE_SQL_ALERT_PROPERTIES ", "
-             "  'has_cap', a.cap IS NOT NULL, "
-             "  'actions', (SELECT coalesce(json_agg(json_build_object('action_id', x.action_id, "
-             "    'action', x.action, 'from_state', x.from_state, 'to_state', x.to_state, "
-             "    'actor', x.actor, 'assignee', x.assignee, 'note', x.note, 'at', "
-             "wf_rfc3339(x.at)) "
-             "    ORDER BY x.at, x.action_id), '[]') "
-             "    FROM alert_actions x WHERE x.alert_id = a.alert_id)))::text "
-             "FROM alerts a WHERE a.alert_id = $1 AND ($2::text[] IS NULL OR a.agency = ANY($2))";
+    "'geometry', " CONSOLE_SQL_GEOMETRY("a") ", "
+    "'properties', json_build_object(" CONSOLE_SQL_ALERT_PROPERTIES ", "
+    "  'has_cap', a.cap IS NOT NULL, "
+    "  'actions', (SELECT coalesce(json_agg(json_build_object('action_id', x.action_id, "
+    "    'action', x.action, 'from_state', x.from_state, 'to_state', x.to_state, "
+    "    'actor', x.actor, 'assignee', x.assignee, 'note', x.note, 'at', wf_rfc3339(x.at)) "
+    "    ORDER BY x.at, x.action_id), '[]') "
+    "    FROM alert_actions x WHERE x.alert_id = a.alert_id)))::text "
+    "FROM alerts a WHERE a.alert_id = $1 AND ($2::text[] IS NULL OR a.agency = ANY($2))";
 
-static const char s_cap_sql[] = "SELECT a.cap FROM alerts a WHERE a.alert_id = $1 "
-                                "AND ($2::text[] IS NULL OR a.agency = ANY($2))";
+static const char s_cap_sql[] =
+    "SELECT a.cap FROM alerts a WHERE a.alert_id = $1 "
+    "AND ($2::text[] IS NULL OR a.agency = ANY($2))";
 /* clang-format on */
 
 static const char *const s_states[] = {"new", "acknowledged", "assigned", "closed", NULL};

@@ -15,69 +15,55 @@
 
 #define S_TEXT_MAX_CHARS 100
 
-/* clang-format off: SQL reads best one clause a line */
+/* SQL is laid out one clause a line, as it reads best. */
+/* clang-format off */
 static const char s_list_sql[] =
     "SELECT json_build_object('type', 'Feature', 'id', e.event_id, "
-    "  'geometry', " CONSOLE_SQL_GEOMETRY(
-        "e") ", "
-             "  'properties', json_build_object(" CONSOLE_SQL_EVENT_PROPERTIES
-             "))::text, " CONSOLE_SQL_PAGE_KEY(
-                 "e.occurred_at",
-                 "e.event_id") " "
-                               "FROM events e "
-                               "WHERE ($1::float8 IS NULL OR ST_Intersects(e.geom, "
-                               "ST_MakeEnvelope($1, $2, $3, $4, 4326))) "
-                               "AND ($5::timestamptz IS NULL OR e.occurred_at >= $5) "
-                               "AND ($6::timestamptz IS NULL OR e.occurred_at < $6) "
-                               "AND ($7::text IS NULL OR e.kind = $7) "
-                               "AND ($8::text IS NULL OR starts_with(e.kind, $8)) "
-                               "AND ($9::text IS NULL OR e.agency = $9) "
-                               "AND ($10::text[] IS NULL OR e.agency = ANY($10)) "
-                               "AND ($11::timestamptz IS NULL OR (e.occurred_at, e.event_id) < "
-                               "($11, $12::uuid)) "
-                               "ORDER BY e.occurred_at DESC, e.event_id DESC LIMIT $13";
+    "  'geometry', " CONSOLE_SQL_GEOMETRY("e") ", "
+    "  'properties', json_build_object(" CONSOLE_SQL_EVENT_PROPERTIES "))::text, "
+    CONSOLE_SQL_PAGE_KEY("e.occurred_at", "e.event_id") " "
+    "FROM events e "
+    "WHERE ($1::float8 IS NULL OR ST_Intersects(e.geom, ST_MakeEnvelope($1, $2, $3, $4, 4326))) "
+    "AND ($5::timestamptz IS NULL OR e.occurred_at >= $5) "
+    "AND ($6::timestamptz IS NULL OR e.occurred_at < $6) "
+    "AND ($7::text IS NULL OR e.kind = $7) "
+    "AND ($8::text IS NULL OR starts_with(e.kind, $8)) "
+    "AND ($9::text IS NULL OR e.agency = $9) "
+    "AND ($10::text[] IS NULL OR e.agency = ANY($10)) "
+    "AND ($11::timestamptz IS NULL OR (e.occurred_at, e.event_id) < ($11, $12::uuid)) "
+    "ORDER BY e.occurred_at DESC, e.event_id DESC LIMIT $13";
 
 /* The event's own signal (it is the later event of a near-repeat pair) and the signals that
  * list it as an earlier partner; the alerts whose event_ids contain it, in the token's scope. */
 static const char s_detail_sql[] =
     "SELECT json_build_object('type', 'Feature', 'id', e.event_id, "
-    "'geometry', " CONSOLE_SQL_GEOMETRY(
-        "e") ", "
-             "'properties', json_build_object(" CONSOLE_SQL_EVENT_PROPERTIES ", "
-             "  'source_record_id', e.source_record_id, 'revision', e.revision, "
-             "  'incident_number', e.incident_number, 'location_type', e.location_type, "
-             "  'priority', e.priority, 'enriched_at', wf_rfc3339(e.enriched_at), "
-             "  'boundary_set', e.boundary_set, 'source_district', e.source_district, "
-             "  'source_beat', e.source_beat, 'source_position', e.source_position, "
-             "  'crime_against', to_jsonb(e) -> 'crime_against', "
-             "  'hotlist_hits', to_jsonb(e) -> 'hotlist_hits', 'attributes', e.attributes, "
-             "  'signals', (SELECT coalesce(json_agg(json_build_object("
-             "      'signal_id', s.signal_id, 'type', s.signal_type, "
-             "      'role', CASE WHEN s.event_id = e.event_id THEN 'subject' ELSE 'related' END, "
-             "      'event_id', s.event_id, 'kind', s.kind, 'occurred_at', "
-             "wf_rfc3339(s.occurred_at), "
-             "      'location', " CONSOLE_SQL_GEOMETRY(
-                 "s") ", "
-                      "      'related_event_ids', s.related_event_ids, 'related_count', "
-                      "s.related_count, "
-                      "      'radius_m', s.radius_m, 'window_s', s.window_s, 'district', "
-                      "s.district, "
-                      "      'beat', s.beat, 'agency', s.agency, 'created_at', "
-                      "wf_rfc3339(s.created_at), "
-                      "      'updated_at', wf_rfc3339(s.updated_at)) ORDER BY s.created_at, "
-                      "s.signal_id), '[]') "
-                      "    FROM signals s "
-                      "    WHERE (s.event_id = e.event_id OR s.related_event_ids @> "
-                      "ARRAY[e.event_id]) "
-                      "    AND ($2::text[] IS NULL OR s.agency = ANY($2))), "
-                      "  'alerts', (SELECT coalesce(json_agg(" CONSOLE_SQL_ALERT_FEATURE
-                      "      ORDER BY a.raised_at DESC, a.alert_id), '[]') "
-                      "    FROM alerts a "
-                      "    WHERE a.event_ids @> ARRAY[e.event_id] AND ($2::text[] IS NULL OR "
-                      "a.agency = ANY($2)))"
-                      "))::text "
-                      "FROM events e WHERE e.event_id = $1 AND ($2::text[] IS NULL OR e.agency = "
-                      "ANY($2)) LIMIT 1";
+    "'geometry', " CONSOLE_SQL_GEOMETRY("e") ", "
+    "'properties', json_build_object(" CONSOLE_SQL_EVENT_PROPERTIES ", "
+    "  'source_record_id', e.source_record_id, 'revision', e.revision, "
+    "  'incident_number', e.incident_number, 'location_type', e.location_type, "
+    "  'priority', e.priority, 'enriched_at', wf_rfc3339(e.enriched_at), "
+    "  'boundary_set', e.boundary_set, 'source_district', e.source_district, "
+    "  'source_beat', e.source_beat, 'source_position', e.source_position, "
+    "  'crime_against', to_jsonb(e) -> 'crime_against', "
+    "  'hotlist_hits', to_jsonb(e) -> 'hotlist_hits', 'attributes', e.attributes, "
+    "  'signals', (SELECT coalesce(json_agg(json_build_object("
+    "      'signal_id', s.signal_id, 'type', s.signal_type, "
+    "      'role', CASE WHEN s.event_id = e.event_id THEN 'subject' ELSE 'related' END, "
+    "      'event_id', s.event_id, 'kind', s.kind, 'occurred_at', wf_rfc3339(s.occurred_at), "
+    "      'location', " CONSOLE_SQL_GEOMETRY("s") ", "
+    "      'related_event_ids', s.related_event_ids, 'related_count', s.related_count, "
+    "      'radius_m', s.radius_m, 'window_s', s.window_s, 'district', s.district, "
+    "      'beat', s.beat, 'agency', s.agency, 'created_at', wf_rfc3339(s.created_at), "
+    "      'updated_at', wf_rfc3339(s.updated_at)) ORDER BY s.created_at, s.signal_id), '[]') "
+    "    FROM signals s "
+    "    WHERE (s.event_id = e.event_id OR s.related_event_ids @> ARRAY[e.event_id]) "
+    "    AND ($2::text[] IS NULL OR s.agency = ANY($2))), "
+    "  'alerts', (SELECT coalesce(json_agg(" CONSOLE_SQL_ALERT_FEATURE
+    "      ORDER BY a.raised_at DESC, a.alert_id), '[]') "
+    "    FROM alerts a "
+    "    WHERE a.event_ids @> ARRAY[e.event_id] AND ($2::text[] IS NULL OR a.agency = ANY($2)))"
+    "))::text "
+    "FROM events e WHERE e.event_id = $1 AND ($2::text[] IS NULL OR e.agency = ANY($2)) LIMIT 1";
 /* clang-format on */
 
 /* kind: exact, or "prefix*" (the only '*' allowed is the last one; "*" alone matches every

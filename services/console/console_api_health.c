@@ -29,7 +29,8 @@
 #define S_STATS_MAX_SERVICES 64
 #define S_STATS_MAX_LINES    4096
 
-/* clang-format off: SQL reads best one clause a line */
+/* SQL is laid out one clause a line, as it reads best. */
+/* clang-format off */
 static const char s_feeds_sql[] =
     "SELECT coalesce(json_agg(json_build_object("
     "  'source', s.source, 'agency', s.agency, 'format', s.format, "

@@ -6,7 +6,8 @@
 #ifndef WF_CONSOLE_API_SQL_H
 #define WF_CONSOLE_API_SQL_H
 
-/* clang-format off: SQL reads best one clause a line */
+/* SQL is laid out one clause a line, as it reads best. */
+/* clang-format off */
 
 /* An events row aliased e: its properties as json_build_object arguments. The NIBRS columns
  * come with the enrichment migration; to_jsonb reads them by name, so the query works (with
@@ -33,11 +34,10 @@
     "'signal_id', a.signal_id, 'dissemination', a.dissemination"
 
 /* An alerts row aliased a as a Feature. */
-#define CONSOLE_SQL_ALERT_FEATURE                                                                  \
-    "json_build_object('type', 'Feature', 'id', a.alert_id, "                                      \
-    "'geometry', " CONSOLE_SQL_GEOMETRY(                                                           \
-        "a") ", "                                                                                  \
-             "'properties', json_build_object(" CONSOLE_SQL_ALERT_PROPERTIES "))"
+#define CONSOLE_SQL_ALERT_FEATURE                                                                 \
+    "json_build_object('type', 'Feature', 'id', a.alert_id, "                                   \
+    "'geometry', " CONSOLE_SQL_GEOMETRY("a") ", "                                                \
+    "'properties', json_build_object(" CONSOLE_SQL_ALERT_PROPERTIES "))"
 
 /* The page key columns that follow the Feature in list queries (console_api_send_page). */
 #define CONSOLE_SQL_PAGE_KEY(time, id) "(extract(epoch FROM " time ") * 1000000)::bigint, " id

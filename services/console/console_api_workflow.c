@@ -24,7 +24,8 @@
 #define S_ASSIGNEE_MAX_CHAR 100
 #define S_NOTE_MAX_CHARS    2000
 
-/* clang-format off: SQL reads best one clause a line */
+/* SQL is laid out one clause a line, as it reads best. */
+/* clang-format off */
 static const char s_lock_sql[] =
     "SELECT a.state, a.agency FROM alerts a "
     "WHERE a.alert_id = $1 AND ($2::text[] IS NULL OR a.agency = ANY($2)) "

@@ -78,7 +78,7 @@ void console_send_error(struct mg_connection *conn, int status, const char *code
                           /* a 409 for a move the workflow forbids is final: no retry */
                           : status == 409 && strcmp(code, "not_stored_yet") == 0
                               ? "Retry-After: 1\r\n"
-                                          : NULL;
+                              : NULL;
     char *text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
     json_decref(body);
     s_send(conn, status, headers, text ? text : "{}", text ? strlen(text) : 2);
