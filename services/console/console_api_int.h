@@ -8,7 +8,6 @@
 #include <stddef.h>
 
 #include <civetweb.h>
-#include <libpq-fe.h>
 
 #include "console.h"
 #include "console_params.h"

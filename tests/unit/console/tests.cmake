@@ -1,0 +1,5 @@
+# wf-console's pure parts: parameter parsers and workflow moves (no HTTP, no database).
+wf_add_unit_test(console params
+  SOURCES ${PROJECT_SOURCE_DIR}/services/console/console_params.c
+          ${PROJECT_SOURCE_DIR}/services/console/console_workflow.c
+  INCLUDES ${PROJECT_SOURCE_DIR}/services/console)
