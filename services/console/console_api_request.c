@@ -90,8 +90,10 @@ int console_api_time(struct mg_connection *conn, const char *name,
     }
     int64_t us;
     if (!console_params_parse_time(text, &us)) {
+        /* a '+' left unencoded in a query string arrives as a space */
         console_send_error(conn, 400, "bad_parameter", name,
-                           "%s: expected an RFC 3339 time such as 2017-06-01T00:00:00Z", name);
+                           "%s: expected an RFC 3339 time such as 2017-06-01T00:00:00Z%s", name,
+                           strchr(text, ' ') ? " (write a + offset as %2B in a URL)" : "");
         return -1;
     }
     console_params_format_time(us, out, CONSOLE_PARAMS_TIME_LEN);
