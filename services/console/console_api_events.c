@@ -63,7 +63,10 @@ static const char s_detail_sql[] =
     "    FROM alerts a "
     "    WHERE a.event_ids @> ARRAY[e.event_id] AND ($2::text[] IS NULL OR a.agency = ANY($2)))"
     "))::text "
-    "FROM events e WHERE e.event_id = $1 AND ($2::text[] IS NULL OR e.agency = ANY($2)) LIMIT 1";
+    "FROM events e WHERE e.event_id = $1 AND ($2::text[] IS NULL OR e.agency = ANY($2)) "
+    /* the key is (event_id, occurred_at): a source that moved a record's time without a new
+     * revision leaves two rows; the one stored last is the record as it stands */
+    "ORDER BY e.enriched_at DESC LIMIT 1";
 /* clang-format on */
 
 /* kind: exact, or "prefix*" (the only '*' allowed is the last one; "*" alone matches every
