@@ -7,6 +7,9 @@
  *       COPY of event-shaped rows (uuid, times, text, point, jsonb) into a temp table with the
  *       events table's columns, one transaction per batch; pg.conninfo from the configuration.
  *
+ *   wf-bench sse --url URL --token-file FILE
+ *       a console client: ingest → SSE receipt latency per message type (bench_sse.c).
+ *
  * Prints one line of figures per measurement; asserts nothing (scripts/bench calls it).
  */
 #include <stdio.h>
@@ -21,6 +24,8 @@
 #include <wf/clock.h>
 #include <wf/config.h>
 #include <wf/service.h>
+
+#include "bench_sse.h"
 
 static long s_option(int argc, char **argv, const char *name, long fallback)
 {
@@ -160,9 +165,10 @@ int main(int argc, char **argv)
 {
     wf_service_t svc;
     int rc = wf_service_init(&svc, "bench",
-                             "zmq|copy [options]\n"
+                             "zmq|copy|sse [options]\n"
                              "  zmq  [--messages N] [--size BYTES] [--batch K]\n"
-                             "  copy [--rows N] [--batch ROWS]   (uses pg.conninfo)\n",
+                             "  copy [--rows N] [--batch ROWS]   (uses pg.conninfo)\n"
+                             "  sse  --url URL --token-file FILE (until SIGTERM)\n",
                              argc, argv);
     if (rc != 0) {
         wf_service_fini(&svc);
@@ -171,10 +177,12 @@ int main(int argc, char **argv)
     const char *command = svc.argc > 1 ? svc.argv[1] : "";
     if (strcmp(command, "zmq") == 0)
         rc = s_bench_zmq(svc.argc, svc.argv);
+    else if (strcmp(command, "sse") == 0)
+        rc = bench_sse(svc.argc, svc.argv);
     else if (strcmp(command, "copy") == 0)
         rc = s_bench_copy(svc.config, svc.argc, svc.argv);
     else {
-        fprintf(stderr, "wf-bench: zmq or copy (see --help)\n");
+        fprintf(stderr, "wf-bench: zmq, copy or sse (see --help)\n");
         rc = 2;
     }
     wf_service_fini(&svc);

@@ -72,7 +72,7 @@ static const wf_config_key_t s_keys[] = {
      "directory of the operator web UI's files"},
     {"console.threads", WF_CONF_INT, "64", 4, 1024,
      "HTTP worker threads; every open SSE stream or WebSocket holds one"},
-    {"console.stream_buffer", WF_CONF_INT, "100000", 100, 10000000,
+    {"console.stream_buffer", WF_CONF_INT, "200000", 100, 10000000,
      "stream messages held for clients that reconnect (Last-Event-ID); older ones mean resync"},
     {"console.db_connections", WF_CONF_INT, "4", 1, 64,
      "PostgreSQL connections shared by the HTTP workers"},
@@ -162,6 +162,9 @@ static const wf_config_key_t s_keys[] = {
      "grid cell side for rules throttled by cell (events without a signal)"},
     {"alert.cap_sender", WF_CONF_STRING, "watchfloor@localhost", NO_RANGE,
      "CAP 1.2 sender of every alert (no spaces), e.g. watchfloor@cpd.example.org"},
+    {"alert.console_url", WF_CONF_STRING, "", NO_RANGE,
+     "the operator console's URL as recipients reach it (CAP <web> links to the alert there); "
+     "empty: no link"},
     {"alert.cap_radius_m", WF_CONF_DOUBLE, "400", 10, 100000,
      "radius of the CAP area circle around an alert's point"},
     {"alert.lateness", WF_CONF_DURATION, "3d", 0, 31536000,

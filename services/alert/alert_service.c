@@ -470,7 +470,7 @@ static int s_open(alert_service_t *self, char *errbuf, size_t errlen)
     };
     self->cap = (alert_cap_config_t){
         .sender = wf_config_string(config, "alert.cap_sender"),
-        .web = NULL, /* the console's alert page, once there is a console */
+        .web = wf_config_string(config, "alert.console_url"),
         .radius_km = wf_config_double(config, "alert.cap_radius_m") / 1000.0,
     };
     self->engine = alert_engine_new(&rules, &engine_config);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <civetweb.h>
 
@@ -116,6 +117,12 @@ static int s_start_http(console_service_t *self, char *errbuf, size_t errlen)
         "style-src 'self' 'unsafe-inline'\r\nX-Content-Type-Options: nosniff\r\n"
         "Referrer-Policy: no-referrer",
         NULL};
+    char index[PATH_MAX];
+    snprintf(index, sizeof index, "%s/index.html", wf_config_string(config, "console.web_root"));
+    if (access(index, R_OK) != 0)
+        wf_log_warn("no web UI at console.web_root (the API and streams work; pages answer 404) "
+                    "missing=%s",
+                    index);
     struct mg_callbacks callbacks = {.log_message = s_log_message};
     self->http = mg_start(&callbacks, &self->console, options);
     if (!self->http) {
@@ -231,6 +238,11 @@ int console_service_step(console_service_t *self)
         }
         free(text);
         wf_stats_add(self->svc->stats, "streamed", 1);
+        wf_stats_add(self->svc->stats,
+                     type == CONSOLE_MSG_EVENT    ? "streamed.event"
+                     : type == CONSOLE_MSG_SIGNAL ? "streamed.signal"
+                                                  : "streamed.alert",
+                     1);
         if (envelope->ingest_ts_us > 0 && latency)
             wf_histogram_record(latency, now - envelope->ingest_ts_us);
     }

@@ -283,6 +283,11 @@ static int s_ws_connect(const struct mg_connection *conn, void *cbdata)
         mg_get_var(info->query_string, strlen(info->query_string), "types", types, sizeof types);
         mg_get_var(info->query_string, strlen(info->query_string), "last_event_id", resume,
                    sizeof resume);
+        /* WebSocket clients outside browsers often cannot set headers or cookies: RFC 6750's
+         * access_token parameter, here only (the console keeps no access log of URLs) */
+        if (!*token)
+            mg_get_var(info->query_string, strlen(info->query_string), "access_token", token,
+                       sizeof token);
     }
     if (console_auth_check(console->auth, token, &client->who) != CONSOLE_AUTH_OK) {
         wf_log_notice("websocket refused: no valid token client=%s", info->remote_addr);

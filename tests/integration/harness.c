@@ -325,7 +325,7 @@ static pid_t s_start(harness_t *h, const char *name, const char *instance)
     snprintf(set, sizeof set, "instance=%s", instance ? instance : "");
     const char *const args[] = {"--set", set, NULL};
     pid_t pid = s_spawn(h, s, harness_binary(binary), instance ? args : NULL);
-    int subscriptions = strcmp(name, "alert") == 0 ? 2 : 1;
+    int subscriptions = strcmp(name, "alert") == 0 ? 2 : strcmp(name, "console") == 0 ? 3 : 1;
     int64_t deadline = s_deadline(h, 30);
     while (s_log_count(h, s, "consuming topic=") < subscriptions) {
         if (s_now_ms() > deadline || waitpid(pid, NULL, WNOHANG) == pid) {

@@ -1,4 +1,6 @@
-# wf-console's pure parts: parameter parsers and workflow moves (no HTTP, no database).
+# console unit tests: the stream hub and where a (re)connecting client starts.
+wf_add_unit_test(console hub LIBS console_core)
+# the pure parts of the query API: parameter parsers and workflow moves (no HTTP, no database).
 wf_add_unit_test(console params
   SOURCES ${PROJECT_SOURCE_DIR}/services/console/console_params.c
           ${PROJECT_SOURCE_DIR}/services/console/console_workflow.c
