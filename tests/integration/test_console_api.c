@@ -418,6 +418,44 @@ static void test_alert_cap(void **state)
                     404);
 }
 
+/* Keyset pages: a row stored while a client pages (newer than its first page) neither shifts
+ * the following page nor appears in it. */
+static void test_pages_are_stable_while_rows_arrive(void **state)
+{
+    (void)state;
+    json_t *first = console_get_json(s_url, "/api/v1/alerts?limit=7", s_operator, 200);
+    assert_non_null(first);
+    PGresult *res = PQexec(s_h.db, "INSERT INTO alerts (alert_id, rule_id, severity, dedupe_key, "
+                                   "window_start, event_ids, raised_at, dissemination) VALUES "
+                                   "(md5('late')::uuid, 'hot_plate', 'minor', 'late', now(), "
+                                   "'{}', now(), 'law_enforcement')");
+    assert_int_equal(PQresultStatus(res), PGRES_COMMAND_OK);
+    PQclear(res);
+    char path[256];
+    snprintf(path, sizeof path, "/api/v1/alerts?limit=7&cursor=%s",
+             json_string_value(json_object_get(first, "next")));
+    json_t *second = console_get_json(s_url, path, s_operator, 200);
+    assert_non_null(second);
+    static char want[S_MAX_IDS][37];
+    assert_int_equal(s_expected("SELECT alert_id FROM alerts WHERE alert_id <> md5('late')::uuid "
+                                "ORDER BY raised_at DESC, alert_id DESC LIMIT 7 OFFSET 7",
+                                want),
+                     7);
+    json_t *features = json_object_get(second, "features");
+    assert_int_equal(json_array_size(features), 7);
+    for (size_t i = 0; i < 7; i++)
+        assert_string_equal(
+            json_string_value(json_object_get(
+                json_object_get(json_array_get(features, i), "properties"), "alert_id")),
+            want[i]);
+    json_decref(first);
+    json_decref(second);
+    /* kind=* is the empty prefix: every kind */
+    json_t *all = console_get_json(s_url, "/api/v1/events?kind=*&limit=1000", s_operator, 200);
+    assert_int_equal(json_array_size(json_object_get(all, "features")), 240);
+    json_decref(all);
+}
+
 static void test_sql_injection_matches_nothing_and_changes_nothing(void **state)
 {
     (void)state;
@@ -531,6 +569,7 @@ int main(void)
         cmocka_unit_test(test_event_detail_has_its_signals_and_alerts),
         cmocka_unit_test(test_alert_pages_and_filters),
         cmocka_unit_test(test_alert_cap),
+        cmocka_unit_test(test_pages_are_stable_while_rows_arrive),
         cmocka_unit_test(test_sql_injection_matches_nothing_and_changes_nothing),
         cmocka_unit_test(test_health_counts_feeds_and_reads_service_stats),
     };

@@ -365,6 +365,12 @@ static void test_announced_but_not_stored_is_409_retry(void **state)
     assert_string_equal(response.retry_after, "1");
     console_response_clear(&response);
     json_decref(answer);
+    char path[128];
+    snprintf(path, sizeof path, "/api/v1/alerts/%s", s_alert(8));
+    console_request(s_url, "GET", path, s_operator, NULL, 0, &response);
+    assert_int_equal(response.status, 409); /* reading it: the same answer */
+    assert_string_equal(response.retry_after, "1");
+    console_response_clear(&response);
     /* a token that does not see CPD was never shown it: for it the alert does not exist */
     json_decref(s_act(8, "acknowledge", s_isp, NULL, 404, NULL));
     /* wf-alert's writer stores it; the retry succeeds */
