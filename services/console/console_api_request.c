@@ -53,6 +53,10 @@ bool console_api_check_names(struct mg_connection *conn, const char *const *allo
 static int s_value(struct mg_connection *conn, const char *name, char *out, size_t len)
 {
     int found = console_query_param(conn, name, out, len);
+    if (found == -2) {
+        console_send_error(conn, 400, "bad_parameter", name, "%s: holds a NUL byte (%%00)", name);
+        return -1;
+    }
     if (found < 0) {
         console_send_error(conn, 400, "bad_parameter", name, "%s: too long (at most %zu bytes)",
                            name, len - 1);

@@ -133,7 +133,10 @@ int console_query_param(struct mg_connection *conn, const char *name, char *out,
     int n = mg_get_var(info->query_string, strlen(info->query_string), name, out, len);
     if (n == -1)
         return 0;
-    return n < 0 ? -1 : 1; /* -2: the value does not fit */
+    if (n < 0)
+        return -1; /* -2: the value does not fit */
+    /* %00 decodes to a NUL: the value would silently end there */
+    return strlen(out) == (size_t)n ? 1 : -2;
 }
 
 json_t *console_read_json_body(struct mg_connection *conn, size_t max_bytes)

@@ -26,7 +26,7 @@ void console_request_token(struct mg_connection *conn, char *out, size_t len);
 bool console_authenticate(console_t *console, struct mg_connection *conn, console_principal_t *who);
 
 /* Query-string parameter name into out. Returns 1 when present, 0 when absent, -1 when it is
- * longer than len - 1 (the caller answers 400). */
+ * longer than len - 1, -2 when it holds a NUL byte (%00); the caller answers 400. */
 int console_query_param(struct mg_connection *conn, const char *name, char *out, size_t len);
 
 /* Reads a JSON request body of at most max_bytes. NULL (request answered 400/413) when it is

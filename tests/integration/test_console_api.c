@@ -190,6 +190,7 @@ static void test_bad_parameters_get_400_naming_them(void **state)
         {"/api/v1/events?kind=bur*glary", "kind"},
         {"/api/v1/events?kind=", "kind"},
         {"/api/v1/events?agency=%01", "agency"},
+        {"/api/v1/events?agency=CPD%00x", "agency"},
         {"/api/v1/events?kidn=burglary", "kidn"},
         {"/api/v1/events?bbox=-87.9,41.6,-87.5,42&frm=2017-06-01T00:00:00Z", "frm"},
         {"/api/v1/events/not-a-uuid", "event_id"},
