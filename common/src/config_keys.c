@@ -138,6 +138,17 @@ static const wf_config_key_t s_keys[] = {
      "a point in no polygon is assigned to one within this many metres"},
     {"enrich.persist", WF_CONF_BOOL, "true", NO_RANGE,
      "write events to PostGIS (false only for benchmarks)"},
+    {"enrich.reference_poll", WF_CONF_DURATION, "5s", 0.1, 3600,
+     "how often enrich checks whether the NIBRS tables or hot lists changed (then reloads them)"},
+    {"enrich.hotlist.max_substitutions", WF_CONF_INT, "1", 0, 3,
+     "OCR-confusable characters (0/O/Q/D, 1/I/L, 8/B, 5/S, 2/Z, 6/G) a plate hit may differ by"},
+    {"enrich.hotlist.plate_fields", WF_CONF_LIST,
+     "plate,license_plate,licence_plate,plate_number,plate_no,plate_text,lpr_plate,tag,"
+     "tag_number,vehicle_plate",
+     NO_RANGE, "attributes read as licence plates (names compared without case)"},
+    {"enrich.hotlist.person_fields", WF_CONF_LIST,
+     "person_name,full_name,subject_name,suspect_name,driver_name,owner_name,registered_owner",
+     NO_RANGE, "attributes read as person names, matched exactly after normalisation"},
 
     /* spatial */
     {"spatial.near_repeat.kinds", WF_CONF_LIST, "burglary.residential", NO_RANGE,

@@ -52,7 +52,7 @@ typedef struct {
     void *socket;   /* PUSH, connected to the group's endpoint */
     uint8_t *frame; /* pending wf.Batch encoding */
     size_t len, cap;
-    size_t count; /* envelopes in frame */
+    size_t count;  /* envelopes in frame */
     bool stalled;  /* warned that the group is not taking messages */
     bool observer; /* zmq.observers: drop rather than block */
     uint64_t dropped_since_log;
@@ -494,8 +494,7 @@ static int s_send_observer_frame(wf_transport_backend_t *self, s_route_t *route)
         if (!route->stalled || now - route->stalled_since_us > 60 * WF_US_PER_SEC) {
             wf_log_warn("observer group is not taking messages (down or slow); dropping them "
                         "for it, the pipeline goes on topic=%s group=%s dropped=%llu",
-                        route->topic, route->group,
-                        (unsigned long long)route->dropped_since_log);
+                        route->topic, route->group, (unsigned long long)route->dropped_since_log);
             route->stalled = true;
             route->stalled_since_us = now;
             route->dropped_since_log = 0;

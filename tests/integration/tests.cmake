@@ -28,6 +28,9 @@ endfunction()
 wf_add_integration_test(pipeline 900)
 wf_add_integration_test(malformed 300)
 wf_add_integration_test(kill 600)
+# wf-alert's conditions, geofences (wf-admin import, SIGHUP) and escalation, rows in PostGIS.
+wf_add_integration_test(alert_rules 300)
+target_link_libraries(test_integration_alert_rules PRIVATE wfcommon)
 wf_add_integration_test(kafka_pipeline 900)
 # Kafka under faults: SIGKILL of each service, group takeover, broker outage (about 3.5 min).
 # WF_TEST_FILTER='*outage*' runs one of them.
@@ -46,6 +49,8 @@ add_test(NAME deploy/check-compose
          COMMAND ${PROJECT_SOURCE_DIR}/tests/deploy/check-compose --bin-dir ${PROJECT_BINARY_DIR})
 set_tests_properties(deploy/check-compose PROPERTIES LABELS "unit;deploy" SKIP_RETURN_CODE 77
                      TIMEOUT 120)
+# Hot lists: ALPR reads through wf-ingest and wf-enrich against imported lists; reload.
+wf_add_integration_test(hotlist 300)
 
 # wf-console over real HTTP (libcurl) against a seeded scratch database: the query API
 # (console_api) and the alert workflow (console_workflow).
