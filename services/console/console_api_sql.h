@@ -9,29 +9,30 @@
 /* SQL is laid out one clause a line, as it reads best. */
 /* clang-format off */
 
-/* An events row aliased e: its properties as json_build_object arguments. The NIBRS columns
- * come with the enrichment migration; to_jsonb reads them by name, so the query works (with
- * nulls) on a schema that does not have them yet. */
-#define CONSOLE_SQL_EVENT_PROPERTIES                                                               \
-    "'event_id', e.event_id, 'agency', e.agency, 'source', e.source, 'kind', e.kind, "             \
-    "'offense_code', e.offense_code, 'offense_text', e.offense_text, "                             \
-    "'occurred_at', wf_rfc3339(e.occurred_at), 'reported_at', wf_rfc3339(e.reported_at), "         \
-    "'ingested_at', wf_rfc3339(e.ingested_at), 'address', e.address, 'district', e.district, "     \
-    "'beat', e.beat, 'area_method', e.area_method, "                                               \
-    "'nibrs_code', to_jsonb(e) -> 'nibrs_code', "                                                  \
-    "'nibrs_category', to_jsonb(e) -> 'nibrs_category', 'dissemination', e.dissemination"
+/* An events row aliased e: its properties as json_build_object arguments. */
+#define CONSOLE_SQL_EVENT_PROPERTIES                                                              \
+    "'event_id', e.event_id, 'agency', e.agency, 'source', e.source, 'kind', e.kind, "           \
+    "'offense_code', e.offense_code, 'offense_text', e.offense_text, "                          \
+    "'occurred_at', wf_rfc3339(e.occurred_at), 'reported_at', wf_rfc3339(e.reported_at), "      \
+    "'ingested_at', wf_rfc3339(e.ingested_at), 'address', e.address, 'district', e.district, "  \
+    "'beat', e.beat, 'area_method', e.area_method, "                                            \
+    "'nibrs_code', e.nibrs_code, 'nibrs_category', e.nibrs_category, "                          \
+    "'dissemination', e.dissemination"
 
 /* The point of a row aliased alias, as GeoJSON (7 decimals: about a centimetre). */
 #define CONSOLE_SQL_GEOMETRY(alias) "ST_AsGeoJSON(" alias ".geom, 7)::json"
 
-/* An alerts row aliased a: its properties as json_build_object arguments. */
-#define CONSOLE_SQL_ALERT_PROPERTIES                                                               \
-    "'alert_id', a.alert_id, 'rule_id', a.rule_id, 'severity', a.severity, "                       \
-    "'title', a.title, 'message', a.message, 'kind', a.kind, 'district', a.district, "             \
-    "'beat', a.beat, 'agency', a.agency, 'occurred_at', wf_rfc3339(a.occurred_at), "               \
-    "'raised_at', wf_rfc3339(a.raised_at), 'state', a.state, 'assigned_to', a.assigned_to, "       \
-    "'state_changed_at', wf_rfc3339(a.state_changed_at), 'event_ids', a.event_ids, "               \
-    "'signal_id', a.signal_id, 'dissemination', a.dissemination"
+/* An alerts row aliased a: its properties as json_build_object arguments (the last four as
+ * the live stream has them). */
+#define CONSOLE_SQL_ALERT_PROPERTIES                                                              \
+    "'alert_id', a.alert_id, 'rule_id', a.rule_id, 'severity', a.severity, "                     \
+    "'title', a.title, 'message', a.message, 'kind', a.kind, 'district', a.district, "          \
+    "'beat', a.beat, 'agency', a.agency, 'occurred_at', wf_rfc3339(a.occurred_at), "            \
+    "'raised_at', wf_rfc3339(a.raised_at), 'state', a.state, 'assigned_to', a.assigned_to, "    \
+    "'state_changed_at', wf_rfc3339(a.state_changed_at), 'event_ids', a.event_ids, "            \
+    "'signal_id', a.signal_id, 'dissemination', a.dissemination, "                              \
+    "'nibrs_category', a.nibrs_category, 'match_count', a.match_count, "                        \
+    "'escalated', a.escalated, 'geofences', a.geofences"
 
 /* An alerts row aliased a as a Feature. */
 #define CONSOLE_SQL_ALERT_FEATURE                                                                 \

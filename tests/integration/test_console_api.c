@@ -49,6 +49,8 @@ static const char s_seed_sql[] =
     "  ST_SetSRID(ST_MakePoint(-87.6, 41.8), 4326), CASE WHEN i % 5 = 0 THEN NULL ELSE "
     "  '<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\"><identifier>' || i || "
     "  '</identifier></alert>' END FROM generate_series(1, 60) i;"
+    "UPDATE events SET nibrs_code = '220', nibrs_category = 'Burglary/Breaking & Entering', "
+    "  crime_against = 'Property' WHERE kind LIKE 'burglary%';"
     /* event 6 is the later event of a near-repeat pair with event 3 */
     "INSERT INTO signals (signal_id, signal_type, event_id, related_event_ids, related_count, "
     "  agency, created_at) VALUES (md5('sig6')::uuid, 'near_repeat', md5('ev6')::uuid, "
@@ -345,6 +347,14 @@ static void test_event_detail_has_its_signals_and_alerts(void **state)
         assert_string_equal(json_string_value(json_object_get(properties, "event_id")), id);
         assert_string_equal(json_string_value(json_object_get(properties, "source_record_id")),
                             n == 3 ? "r3" : "r6");
+        /* enrichment: event 6 is a burglary (NIBRS 220), event 3 a robbery (not classified) */
+        json_t *nibrs = json_object_get(properties, "nibrs_code");
+        if (n == 6)
+            assert_string_equal(json_string_value(nibrs), "220");
+        else
+            assert_true(json_is_null(nibrs));
+        const char *against = json_string_value(json_object_get(properties, "crime_against"));
+        assert_string_equal(against ? against : "-", n == 6 ? "Property" : "-");
         /* the signal is about event 6 and names event 3 as its earlier partner */
         json_t *signals = json_object_get(properties, "signals");
         assert_int_equal(json_array_size(signals), 1);
@@ -383,15 +393,17 @@ static void test_alert_pages_and_filters(void **state)
     json_t *page = console_get_json(s_url, "/api/v1/alerts?limit=1", s_operator, 200);
     json_t *properties =
         json_object_get(json_array_get(json_object_get(page, "features"), 0), "properties");
-    static const char *const names[] = {"alert_id",     "rule_id",
-                                        "severity",     "title",
-                                        "message",      "kind",
-                                        "district",     "beat",
-                                        "agency",       "occurred_at",
-                                        "raised_at",    "state",
-                                        "assigned_to",  "state_changed_at",
-                                        "event_ids",    "signal_id",
-                                        "dissemination"};
+    static const char *const names[] = {"alert_id",      "rule_id",
+                                        "severity",      "title",
+                                        "message",       "kind",
+                                        "district",      "beat",
+                                        "agency",        "occurred_at",
+                                        "raised_at",     "state",
+                                        "assigned_to",   "state_changed_at",
+                                        "event_ids",     "signal_id",
+                                        "dissemination", "nibrs_category",
+                                        "match_count",   "escalated",
+                                        "geofences"};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
         if (!json_object_get(properties, names[i]))
             fail_msg("alert property %s missing", names[i]);
