@@ -133,10 +133,11 @@ export class Pipeline {
     return entry && fs.existsSync(entry.log) ? fs.readFileSync(entry.log, 'utf8') : '';
   }
 
-  // Starts wf-<name> and waits until it has subscribed to its topics.
-  async startService(name, subscriptions) {
+  // Starts wf-<name> (args: more options, e.g. --set KEY=VALUE) and waits until it has
+  // subscribed to its topics.
+  async startService(name, subscriptions, args = []) {
     const before = (this.logText(name).match(/consuming topic=/g) || []).length; // earlier runs
-    const child = this.s_spawn(name, this.bin(`services/${name}/wf-${name}`));
+    const child = this.s_spawn(name, this.bin(`services/${name}/wf-${name}`), args);
     const deadline = Date.now() + 30000 * this.multiplier;
     while ((this.logText(name).match(/consuming topic=/g) || []).length < before + subscriptions) {
       if (exited(child) || Date.now() > deadline)
