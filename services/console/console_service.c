@@ -88,7 +88,9 @@ static int s_session(struct mg_connection *conn, void *cbdata)
     }
     char token[WF_TOKEN_LEN + 8];
     console_request_token(conn, token, sizeof token);
-    char *body = json_dumps(s_principal_json(&who), JSON_COMPACT | JSON_ENSURE_ASCII);
+    json_t *principal = s_principal_json(&who);
+    char *body = json_dumps(principal, JSON_COMPACT | JSON_ENSURE_ASCII);
+    json_decref(principal);
     size_t len = body ? strlen(body) : 0;
     /* token is well formed here (it authenticated), so it needs no quoting in the header */
     mg_printf(conn,
