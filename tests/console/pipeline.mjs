@@ -173,24 +173,26 @@ export class Pipeline {
     });
   }
 
-  // Stops one service with SIGTERM (SIGKILL after 10 s); resolves when it has exited.
+  // Stops one service with SIGTERM (SIGKILL after 10 s); resolves to how it ended: its exit
+  // code, or the signal's name (a sanitizer report or a hang shows here).
   async stopService(name) {
     const entry = this.children.get(name);
-    if (!entry || exited(entry.child)) return;
-    entry.child.kill('SIGTERM');
-    const deadline = Date.now() + 10000 * this.multiplier;
-    while (!exited(entry.child) && Date.now() < deadline) await sleep(50);
-    if (!exited(entry.child)) entry.child.kill('SIGKILL');
-    while (!exited(entry.child)) await sleep(20);
+    if (!entry) return null;
+    if (!exited(entry.child)) {
+      entry.child.kill('SIGTERM');
+      const deadline = Date.now() + 10000 * this.multiplier;
+      while (!exited(entry.child) && Date.now() < deadline) await sleep(50);
+      if (!exited(entry.child)) entry.child.kill('SIGKILL');
+      while (!exited(entry.child)) await sleep(20);
+    }
+    return entry.child.exitCode ?? entry.child.signalCode;
   }
 
-  // SIGTERM to every running child, SIGKILL to those still up after 10 s.
+  // Stops every child at once; resolves to {name: how it ended}.
   async stop() {
-    const running = [...this.children.values()].map((e) => e.child).filter((c) => !exited(c));
-    for (const child of running) child.kill('SIGTERM');
-    const deadline = Date.now() + 10000 * this.multiplier;
-    while (running.some((c) => !exited(c)) && Date.now() < deadline) await sleep(50);
-    for (const child of running) if (!exited(child)) child.kill('SIGKILL');
+    const names = [...this.children.keys()];
+    const ends = await Promise.all(names.map((name) => this.stopService(name)));
+    return Object.fromEntries(names.map((name, i) => [name, ends[i]]));
   }
 
   // Drops the database; the scratch directory is removed only when the test passed.

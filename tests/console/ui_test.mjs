@@ -212,7 +212,8 @@ async function run(pipeline, chromium) {
     // the console restarts: the page reconnects by itself, is told to resync (its last id is
     // from before the restart) and reloads the queue, which still shows the acknowledgement
     const resyncsBefore = Number(await page.evaluate(() => document.body.dataset.resyncs || 0));
-    await pipeline.stopService('console');
+    const consoleEnd = await pipeline.stopService('console');
+    check(consoleEnd === 0, `wf-console stopped cleanly on SIGTERM (${consoleEnd})`);
     await page.locator('[data-testid="connection-status"]:not([data-state="live"])').waitFor({ timeout: 10000 * multiplier });
     check(true, `status shows ${await page.getByTestId('connection-status').getAttribute('data-state')} while the console is down`);
     await pipeline.startConsole();
@@ -229,6 +230,8 @@ async function run(pipeline, chromium) {
     await page.screenshot({ path: shot });
     console.log(`screenshot: ${shot}`);
     check(pageErrors.length === 0, `no errors in the page${pageErrors.length ? `: ${pageErrors.join('; ')}` : ''}`);
+    const ends = await pipeline.stop(); // under sanitizers a leak or report is a non-zero exit
+    check(Object.values(ends).every((end) => end === 0), `every service exited 0 on SIGTERM (${JSON.stringify(ends)})`);
   } catch (err) {
     if (page) { // what the operator would have seen when it failed
       const shot = path.join(binaryDir, 'test-artifacts', 'console-failed.png');
