@@ -272,7 +272,7 @@ async function main() {
   } catch (err) {
     console.error(`FAIL: ${err.stack || err.message}`);
     for (const name of pipeline.children.keys())
-      console.error(`--- ${name} log (last lines) ---\n${pipeline.logText(name).slice(-2000)}`);
+      console.error(`--- ${name} log (last lines) ---\n${pipeline.logText(name).slice(-6000)}`);
   } finally {
     await pipeline.destroy(passed);
   }
