@@ -5,3 +5,8 @@ wf_add_unit_test(alert throttle LIBS alert_core)
 wf_add_unit_test(alert engine LIBS alert_core)
 wf_add_unit_test(alert cap LIBS alert_core)
 wf_add_unit_test(alert webhook_body LIBS alert_core)
+# The webhook sender against HTTP receivers in the test process and a scratch PostGIS database.
+wf_add_unit_test(alert webhook LIBS alert_webhook PkgConfig::PQ PkgConfig::JANSSON
+                 PkgConfig::CRYPTO PkgConfig::XML2
+                 SOURCES ${PROJECT_SOURCE_DIR}/tests/support/webhook_receiver.c
+                 INCLUDES ${PROJECT_SOURCE_DIR}/tests/support LABELS pg)
