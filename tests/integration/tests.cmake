@@ -40,3 +40,11 @@ add_test(NAME deploy/check-compose
          COMMAND ${PROJECT_SOURCE_DIR}/tests/deploy/check-compose --bin-dir ${PROJECT_BINARY_DIR})
 set_tests_properties(deploy/check-compose PROPERTIES LABELS "unit;deploy" SKIP_RETURN_CODE 77
                      TIMEOUT 120)
+# Webhooks from the real wf-alert: a live, a blackholed and a refusing endpoint while the
+# pipeline raises an alert per event; the alert path's timing, deliveries and their records.
+wf_add_integration_test(webhooks 300)
+target_sources(test_integration_webhooks PRIVATE
+               ${PROJECT_SOURCE_DIR}/tests/support/webhook_receiver.c)
+target_include_directories(test_integration_webhooks PRIVATE ${PROJECT_SOURCE_DIR}/tests/support)
+target_link_libraries(test_integration_webhooks PRIVATE PkgConfig::JANSSON PkgConfig::CRYPTO
+                      Threads::Threads)
