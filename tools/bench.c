@@ -6,6 +6,9 @@
  *   wf-bench copy [--rows N] [--batch ROWS]
  *       COPY of event-shaped rows (uuid, times, text, point, jsonb) into a temp table with the
  *       events table's columns, one transaction per batch; pg.conninfo from the configuration.
+ *   wf-bench http-sink --mode dead|live --port-file FILE
+ *       a local webhook endpoint that never answers (dead) or answers 200 (live), until SIGTERM
+ *       (bench_sink.c; scripts/bench --webhook).
  *
  * Prints one line of figures per measurement; asserts nothing (scripts/bench calls it).
  */
@@ -21,6 +24,8 @@
 #include <wf/clock.h>
 #include <wf/config.h>
 #include <wf/service.h>
+
+#include "bench_sink.h"
 
 static long s_option(int argc, char **argv, const char *name, long fallback)
 {
@@ -160,9 +165,10 @@ int main(int argc, char **argv)
 {
     wf_service_t svc;
     int rc = wf_service_init(&svc, "bench",
-                             "zmq|copy [options]\n"
+                             "zmq|copy|http-sink [options]\n"
                              "  zmq  [--messages N] [--size BYTES] [--batch K]\n"
-                             "  copy [--rows N] [--batch ROWS]   (uses pg.conninfo)\n",
+                             "  copy [--rows N] [--batch ROWS]   (uses pg.conninfo)\n"
+                             "  http-sink --mode dead|live --port-file FILE\n",
                              argc, argv);
     if (rc != 0) {
         wf_service_fini(&svc);
@@ -173,8 +179,10 @@ int main(int argc, char **argv)
         rc = s_bench_zmq(svc.argc, svc.argv);
     else if (strcmp(command, "copy") == 0)
         rc = s_bench_copy(svc.config, svc.argc, svc.argv);
+    else if (strcmp(command, "http-sink") == 0)
+        rc = bench_http_sink(svc.argc, svc.argv);
     else {
-        fprintf(stderr, "wf-bench: zmq or copy (see --help)\n");
+        fprintf(stderr, "wf-bench: zmq, copy or http-sink (see --help)\n");
         rc = 2;
     }
     wf_service_fini(&svc);
