@@ -161,7 +161,7 @@ static void *s_run(void *arg)
     s_client_t clients[MAX_CLIENTS];
     for (int i = 0; i < MAX_CLIENTS; i++)
         clients[i] = (s_client_t){.fd = -1};
-    while (!r->stop) {
+    while (!atomic_load(&r->stop)) {
         struct pollfd fds[MAX_CLIENTS + 1];
         int index[MAX_CLIENTS + 1], n = 0;
         fds[n] = (struct pollfd){.fd = r->listen_fd, .events = POLLIN};
@@ -221,7 +221,7 @@ bool webhook_receiver_start(webhook_receiver_t *r, receiver_mode_t mode)
 
 void webhook_receiver_stop(webhook_receiver_t *r)
 {
-    r->stop = 1;
+    atomic_store(&r->stop, 1);
     pthread_join(r->thread, NULL);
     close(r->listen_fd);
     for (size_t i = 0; i < r->n_requests; i++)

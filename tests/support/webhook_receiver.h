@@ -14,6 +14,7 @@
 #define WEBHOOK_RECEIVER_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -50,7 +51,7 @@ typedef struct {
     int fail_count;    /* FAIL_FIRST: failures per alert id before a 200 */
     int retry_after_s; /* > 0: a Retry-After header on the failures */
     pthread_t thread;
-    volatile int stop;
+    atomic_int stop; /* set by webhook_receiver_stop */
     pthread_mutex_t mutex;
     receiver_request_t requests[RECEIVER_MAX_REQUESTS]; /* (mutex) in arrival order */
     size_t n_requests;                                  /* (mutex) */
