@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libpq-fe.h>
+
 #include <wf/cell.h>
 #include <wf/clock.h>
 #include <wf/err.h>
@@ -475,6 +477,22 @@ static void s_on_reassigned(void *user)
         wf_log_error("cannot reset the throttle (memory): windows of moved partitions remain");
 }
 
+/* Webhook outcomes have nowhere to go before migration 0007: refuse to start rather than
+ * deliver without a record. */
+static int s_check_webhook_table(alert_service_t *self, char *errbuf, size_t errlen)
+{
+    PGresult *res = PQexec(wf_pgwriter_connection(self->alerts),
+                           "SELECT to_regclass('webhook_deliveries') IS NOT NULL");
+    bool ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+              strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    PQclear(res);
+    if (!ok)
+        snprintf(errbuf, errlen,
+                 "alert.webhook.urls is set but table webhook_deliveries is missing: run "
+                 "wf-admin migrate");
+    return ok ? WF_OK : WF_EINVAL;
+}
+
 static int s_open(alert_service_t *self, char *errbuf, size_t errlen)
 {
     const wf_config_t *config = self->svc->config;
@@ -513,6 +531,8 @@ static int s_open(alert_service_t *self, char *errbuf, size_t errlen)
     if (rc != WF_OK)
         return rc;
     if (webhook_config.n_urls > 0) {
+        if ((rc = s_check_webhook_table(self, errbuf, errlen)) != WF_OK)
+            return rc;
         webhook_config.conninfo = conninfo;
         webhook_config.cap = self->cap;
         self->webhook = alert_webhook_new(&webhook_config, errbuf, errlen);
