@@ -180,6 +180,10 @@ static void *s_run(void *arg)
     alert_webhook_t *self = arg;
     int64_t deadline = 0; /* monotonic end of the shutdown grace, 0 while running */
     for (;;) {
+        int running = 0;
+        curl_multi_perform(self->multi, &running);
+        s_finish_transfers(self);
+        /* after the completions: slots freed just now take queued jobs at once */
         webhook_dropped_t *dropped;
         size_t n_dropped;
         bool stopping = s_take_work(self, &dropped, &n_dropped);
@@ -190,16 +194,15 @@ static void *s_run(void *arg)
             deadline = now + self->config.shutdown_grace_us;
         if (stopping && (now >= deadline || s_idle(self)))
             break;
-        long wait_ms = s_start_due(self, POLL_MAX_MS);
-        int running = 0;
-        curl_multi_perform(self->multi, &running);
-        s_finish_transfers(self);
         webhook_records_flush(self, false);
+        /* a retry scheduled just now sets how long to wait; a transfer started now makes
+         * curl_multi_poll return at once */
+        long wait_ms = s_start_due(self, POLL_MAX_MS);
+        if (wf_pgwriter_pending(self->records) > 0 && (self->next_flush_us - now) / 1000 < wait_ms)
+            wait_ms = (long)((self->next_flush_us - now) / 1000) + 1; /* records stay prompt */
         if (deadline && (deadline - now) / 1000 < wait_ms)
             wait_ms = (long)((deadline - now) / 1000) + 1;
         curl_multi_poll(self->multi, NULL, 0, (int)(wait_ms > 0 ? wait_ms : 0), NULL);
-        curl_multi_perform(self->multi, &running);
-        s_finish_transfers(self);
     }
     s_abandon_rest(self);
     /* the last records: one more try if PostGIS hiccups, then they are logged as lost */
