@@ -24,6 +24,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <wf/config.h>
 #include <wf/err.h>
 #include <wf/id.h>
 
@@ -598,9 +599,52 @@ static void test_urls_that_are_not_http_are_refused(void **state)
     }
 }
 
+static void test_configuration_is_read_and_checked(void **state)
+{
+    (void)state;
+    wf_config_t *wf_config = wf_config_new();
+    char err[256] = "";
+    alert_webhook_config_t config;
+    assert_int_equal(alert_webhook_config_load(&config, wf_config, err, sizeof err), WF_OK);
+    assert_int_equal(config.n_urls, 0); /* no webhooks unless configured */
+    assert_int_equal(config.format, ALERT_WEBHOOK_JSON);
+    assert_int_equal(config.min_severity, ALERT_SEVERITY_MINOR);
+    assert_int_equal(config.timeout_us, 10 * 1000000);
+    assert_int_equal(config.backoff.initial_us, 500000);
+    assert_int_equal(config.backoff.max_us, 60 * 1000000);
+    assert_int_equal(config.queue_max, 1000);
+    const char *const sets[][2] = {{"alert.webhook.urls", "http://a.example/x,https://b.example/y"},
+                                   {"alert.webhook.format", "cap"},
+                                   {"alert.webhook.min_severity", "severe"},
+                                   {"alert.webhook.retries", "0"},
+                                   {"alert.webhook.backoff", "250ms"}};
+    for (size_t i = 0; i < sizeof sets / sizeof *sets; i++)
+        assert_int_equal(wf_config_set(wf_config, sets[i][0], sets[i][1], err, sizeof err), WF_OK);
+    assert_int_equal(alert_webhook_config_load(&config, wf_config, err, sizeof err), WF_OK);
+    assert_int_equal(config.n_urls, 2);
+    assert_string_equal(config.urls[1], "https://b.example/y");
+    assert_int_equal(config.format, ALERT_WEBHOOK_CAP);
+    assert_int_equal(config.min_severity, ALERT_SEVERITY_SEVERE);
+    assert_int_equal(config.retries, 0);
+    assert_int_equal(config.backoff.initial_us, 250000);
+    assert_int_equal(wf_config_set(wf_config, "alert.webhook.format", "xml", err, sizeof err),
+                     WF_OK);
+    assert_int_equal(alert_webhook_config_load(&config, wf_config, err, sizeof err), WF_EINVAL);
+    assert_non_null(strstr(err, "alert.webhook.format"));
+    wf_config_set(wf_config, "alert.webhook.format", "json", err, sizeof err);
+    wf_config_set(wf_config, "alert.webhook.min_severity", "high", err, sizeof err);
+    assert_int_equal(alert_webhook_config_load(&config, wf_config, err, sizeof err), WF_EINVAL);
+    assert_non_null(strstr(err, "'high'"));
+    /* out-of-range values are refused by the key table itself */
+    assert_int_not_equal(wf_config_set(wf_config, "alert.webhook.queue", "0", err, sizeof err),
+                         WF_OK);
+    wf_config_destroy(&wf_config);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_configuration_is_read_and_checked),
         cmocka_unit_test(test_urls_that_are_not_http_are_refused),
         cmocka_unit_test(test_accepting_endpoint_gets_every_alert_once),
         cmocka_unit_test(test_server_errors_are_retried_with_backoff),
