@@ -387,23 +387,30 @@ int alert_webhook_enqueue(alert_webhook_t *self, const alert_webhook_alert_t *al
         jobs[e]->packed_len = alert->packed_len;
         memcpy(jobs[e]->packed, alert->packed, alert->packed_len);
     }
+    /* the thread needs waking only for a queue it may have emptied (a non-empty one it takes
+     * from when a slot frees) or for the first drop to record: fewer context switches */
+    bool wake = false;
     pthread_mutex_lock(&self->mutex);
     for (size_t e = 0; e < self->n_endpoints; e++) {
         webhook_endpoint_t *endpoint = &self->endpoints[e];
         if (!jobs[e]) {
+            wake |= self->n_dropped == 0;
             s_note_dropped(self, alert->alert_id, e, now, "out of memory queueing the alert");
             rc = WF_ENOMEM;
         } else if (endpoint->count == self->config.queue_max) {
+            wake |= self->n_dropped == 0;
             s_note_dropped(self, alert->alert_id, e, now, "queue full (alert.webhook.queue)");
             free(jobs[e]);
         } else {
+            wake |= endpoint->count == 0;
             endpoint->queue[(endpoint->head + endpoint->count) % self->config.queue_max] = jobs[e];
             endpoint->count++;
             atomic_fetch_add(&self->queued, 1);
         }
     }
     pthread_mutex_unlock(&self->mutex);
-    curl_multi_wakeup(self->multi);
+    if (wake)
+        curl_multi_wakeup(self->multi);
     return rc;
 }
 
