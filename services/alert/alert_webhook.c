@@ -2,10 +2,10 @@
  *
  * The alert loop calls alert_webhook_enqueue() for each alert of an acknowledged batch: one
  * malloc and memcpy per endpoint and a few pointer moves under the mutex, then
- * curl_multi_wakeup(). The sender thread moves queued jobs into free delivery slots (at most
- * alert.webhook.concurrency per endpoint, so a dead endpoint holds only its own), starts the
- * attempts that are due, lets curl_multi_poll() wait for sockets, timers, the next retry or a
- * wakeup, and records outcomes (alert_webhook_send.c). No lock is held during network or
+ * curl_multi_wakeup() when the thread may be idle. The sender thread moves queued jobs into free
+ * delivery slots (at most alert.webhook.concurrency per endpoint, so a dead endpoint holds only its
+ * own), starts the attempts that are due, lets curl_multi_poll() wait for sockets, timers, the next
+ * retry or a wakeup, and records outcomes (alert_webhook_send.c). No lock is held during network or
  * database work.
  */
 #include <assert.h>
