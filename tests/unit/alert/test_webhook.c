@@ -99,12 +99,17 @@ static int s_teardown(void **state)
     PQfinish(s_db);
     if (getenv("WF_TEST_KEEP"))
         return 0;
+    /* FORCE: a test that failed half-way leaves a sender (and its connection) behind */
     PGconn *admin = PQconnectdb(getenv("WF_TEST_PG_CONNINFO"));
     char sql[128];
-    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS wft_webhook_%d", (int)getpid());
-    PQclear(PQexec(admin, sql));
+    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS wft_webhook_%d WITH (FORCE)", (int)getpid());
+    PGresult *res = PQexec(admin, sql);
+    int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    if (!ok)
+        fprintf(stderr, "%s: %s", sql, PQresultErrorMessage(res));
+    PQclear(res);
     PQfinish(admin);
-    return 0;
+    return ok ? 0 : -1;
 }
 
 /* A real-looking alert number n (its id: 16 bytes of n and tag). */
