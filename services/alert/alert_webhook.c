@@ -1,12 +1,12 @@
 /* alert_webhook.c — the webhook sender: its queues, its thread, its shutdown.
  *
  * The alert loop calls alert_webhook_enqueue() for each alert of an acknowledged batch: one
- * malloc and memcpy per endpoint and a few pointer moves under the mutex, then
- * curl_multi_wakeup() when the thread may be idle. The sender thread moves queued jobs into free
- * delivery slots (at most alert.webhook.concurrency per endpoint, so a dead endpoint holds only its
- * own), starts the attempts that are due, lets curl_multi_poll() wait for sockets, timers, the next
- * retry or a wakeup, and records outcomes (alert_webhook_send.c). No lock is held during network or
- * database work.
+ * malloc and memcpy per endpoint and a few pointer moves under the mutex, and one
+ * curl_multi_wakeup() per batch when the thread may be idle. The sender thread moves queued jobs
+ * into free delivery slots (at most alert.webhook.concurrency per endpoint, so a dead endpoint
+ * holds only its own), starts the attempts that are due, lets curl_multi_poll() wait for sockets,
+ * timers, the next retry or a wakeup, and records outcomes (alert_webhook_send.c). No lock is held
+ * during network or database work.
  */
 #include <assert.h>
 #include <stdio.h>
@@ -371,7 +371,8 @@ static void s_note_dropped(alert_webhook_t *self, const uint8_t *alert_id, size_
     drop->reason = reason;
 }
 
-int alert_webhook_enqueue(alert_webhook_t *self, const alert_webhook_alert_t *alert)
+/* Queues alert for every endpoint; sets *wake when the sender thread must be woken. */
+static int s_enqueue(alert_webhook_t *self, const alert_webhook_alert_t *alert, bool *wake)
 {
     if (alert->severity < self->config.min_severity)
         return WF_OK;
@@ -389,26 +390,32 @@ int alert_webhook_enqueue(alert_webhook_t *self, const alert_webhook_alert_t *al
     }
     /* the thread needs waking only for a queue it may have emptied (a non-empty one it takes
      * from when a slot frees) or for the first drop to record: fewer context switches */
-    bool wake = false;
     pthread_mutex_lock(&self->mutex);
     for (size_t e = 0; e < self->n_endpoints; e++) {
         webhook_endpoint_t *endpoint = &self->endpoints[e];
         if (!jobs[e]) {
-            wake |= self->n_dropped == 0;
+            *wake |= self->n_dropped == 0;
             s_note_dropped(self, alert->alert_id, e, now, "out of memory queueing the alert");
             rc = WF_ENOMEM;
         } else if (endpoint->count == self->config.queue_max) {
-            wake |= self->n_dropped == 0;
+            *wake |= self->n_dropped == 0;
             s_note_dropped(self, alert->alert_id, e, now, "queue full (alert.webhook.queue)");
             free(jobs[e]);
         } else {
-            wake |= endpoint->count == 0;
+            *wake |= endpoint->count == 0;
             endpoint->queue[(endpoint->head + endpoint->count) % self->config.queue_max] = jobs[e];
             endpoint->count++;
             atomic_fetch_add(&self->queued, 1);
         }
     }
     pthread_mutex_unlock(&self->mutex);
+    return rc;
+}
+
+int alert_webhook_enqueue(alert_webhook_t *self, const alert_webhook_alert_t *alert)
+{
+    bool wake = false;
+    int rc = s_enqueue(self, alert, &wake);
     if (wake)
         curl_multi_wakeup(self->multi);
     return rc;
@@ -450,6 +457,7 @@ int alert_webhook_hold(alert_webhook_t *self, const Wf__Alert *alert)
 int alert_webhook_release(alert_webhook_t *self, bool deliver, wf_histogram_t *enqueue_us)
 {
     int rc = WF_OK;
+    bool wake = false;
     for (size_t i = 0; deliver && i < self->n_held; i++) {
         const webhook_held_t *held = &self->held[i];
         alert_webhook_alert_t alert = {.alert_id = held->alert_id,
@@ -457,7 +465,10 @@ int alert_webhook_release(alert_webhook_t *self, bool deliver, wf_histogram_t *e
                                        .packed = self->held_bytes + held->offset,
                                        .packed_len = held->len};
         int64_t start = wf_clock_mono_us();
-        int one = alert_webhook_enqueue(self, &alert);
+        int one = s_enqueue(self, &alert, &wake);
+        /* one wakeup for the whole batch, counted in its last alert's time */
+        if (wake && i + 1 == self->n_held)
+            curl_multi_wakeup(self->multi);
         if (enqueue_us)
             wf_histogram_record(enqueue_us, wf_clock_mono_us() - start);
         if (one != WF_OK)

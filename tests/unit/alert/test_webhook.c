@@ -507,7 +507,7 @@ static void test_dead_endpoint_slows_neither_the_alert_loop_nor_other_endpoints(
         "raising %d alerts took %.1f ms in all: per alert p50 %lld µs, p99 %lld µs, max %lld µs\n",
         ALERTS, total / 1e3, (long long)spent[ALERTS / 2], (long long)spent[ALERTS * 99 / 100],
         (long long)spent[ALERTS - 1]);
-    assert_true(spent[ALERTS * 99 / 100] < 1000 * s_slow);
+    assert_true(spent[ALERTS * 99 / 100] < 2000 * s_slow); /* ~20 µs here; 30 s if it waited */
     assert_true(total < 100000 * s_slow);
 
     /* the healthy endpoint had everything within seconds; the dead one holds two requests */
