@@ -65,6 +65,44 @@ typedef struct {
 int admin_deadletter_args_parse(int argc, char **argv, admin_deadletter_args_t *args, char *errbuf,
                                 size_t errlen);
 
+/* Arguments of `nibrs` and `hotlist` (argv[0] is the command name, argv[1] the action). */
+typedef struct {
+    const char *action;        /* nibrs: load | agency-codes; hotlist: import | list | remove */
+    const char *offense_types; /* nibrs load --offense-types FILE */
+    const char *kinds;         /* nibrs load --kinds FILE */
+    const char *agency;        /* nibrs agency-codes AGENCY */
+    const char *list;          /* hotlist import|list|remove LIST (list: NULL = every list) */
+    const char *file;          /* the CSV file (plain or .xz) */
+    const char *type;          /* hotlist import --type plate|person (default plate) */
+    bool append;               /* hotlist import --append: keep entries not in the file */
+    char **values;             /* hotlist remove LIST VALUE…: borrowed from argv */
+    int nvalues;
+} admin_reference_args_t;
+
+/* Parses `nibrs load --offense-types FILE --kinds FILE` and `nibrs agency-codes AGENCY FILE`.
+ * Returns 0 or WF_EINVAL with a reason. */
+int admin_nibrs_args_parse(int argc, char **argv, admin_reference_args_t *args, char *errbuf,
+                           size_t errlen);
+
+/* Parses `hotlist import LIST FILE [--type plate|person] [--append]`, `hotlist list [LIST]` and
+ * `hotlist remove LIST [VALUE…]`. Returns 0 or WF_EINVAL with a reason. */
+int admin_hotlist_args_parse(int argc, char **argv, admin_reference_args_t *args, char *errbuf,
+                             size_t errlen);
+
+typedef struct {
+    const char *action;               /* "import", "list" or "remove" */
+    const char *file;                 /* import: FILE.geojson[.xz] */
+    const char *name_property;        /* import --name-property: feature property naming it */
+    const char *description_property; /* import --description-property, NULL: none */
+    const char *agency;               /* import --agency, NULL: none */
+    const char *name;                 /* remove: the geofence */
+} admin_geofence_args_t;
+
+/* Parses `geofence import|list|remove …` (argv[0] is "geofence"). Returns 0, or WF_EINVAL
+ * naming the missing action, option or argument. */
+int admin_geofence_args_parse(int argc, char **argv, admin_geofence_args_t *args, char *errbuf,
+                              size_t errlen);
+
 /* True when text is a real calendar date written YYYY-MM-DD. */
 bool admin_date_is_valid(const char *text);
 

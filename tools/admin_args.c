@@ -243,6 +243,146 @@ int admin_deadletter_args_parse(int argc, char **argv, admin_deadletter_args_t *
     return WF_OK;
 }
 
+int admin_nibrs_args_parse(int argc, char **argv, admin_reference_args_t *args, char *errbuf,
+                           size_t errlen)
+{
+    memset(args, 0, sizeof *args);
+    args->action = argc > 1 ? argv[1] : "";
+    if (strcmp(args->action, "load") == 0) {
+        const s_option_t options[] = {
+            {"--offense-types", &args->offense_types},
+            {"--kinds", &args->kinds},
+            {NULL, NULL},
+        };
+        int rc = s_parse_options(argc - 1, argv + 1, options, errbuf, errlen, NULL);
+        if (rc)
+            return rc;
+        if (!args->offense_types || !args->kinds) {
+            admin_errorf(errbuf, errlen, "nibrs load: missing %s",
+                         args->offense_types ? "--kinds FILE" : "--offense-types FILE");
+            return WF_EINVAL;
+        }
+        return WF_OK;
+    }
+    if (strcmp(args->action, "agency-codes") == 0) {
+        if (argc != 4 || argv[2][0] == '-' || argv[3][0] == '-' || !*argv[2]) {
+            admin_errorf(errbuf, errlen, "nibrs agency-codes needs AGENCY FILE.csv");
+            return WF_EINVAL;
+        }
+        args->agency = argv[2];
+        args->file = argv[3];
+        return WF_OK;
+    }
+    admin_errorf(errbuf, errlen, "nibrs needs 'load' or 'agency-codes'");
+    return WF_EINVAL;
+}
+
+/* hotlist import LIST FILE [--type T] [--append] */
+static int s_hotlist_import_args(int argc, char **argv, admin_reference_args_t *args, char *errbuf,
+                                 size_t errlen)
+{
+    const char *positional[2] = {NULL, NULL};
+    int npositional = 0;
+    args->type = "plate";
+    for (int i = 2; i < argc; i++) {
+        int matched = s_take(argc, argv, &i, "--type", &args->type);
+        if (matched < 0) {
+            admin_errorf(errbuf, errlen, "option --type needs a value");
+            return WF_EINVAL;
+        }
+        if (matched)
+            continue;
+        if (strcmp(argv[i], "--append") == 0)
+            args->append = true;
+        else if (argv[i][0] == '-' || npositional == 2) {
+            admin_errorf(errbuf, errlen, "hotlist import: unexpected argument %s", argv[i]);
+            return WF_EINVAL;
+        } else
+            positional[npositional++] = argv[i];
+    }
+    if (npositional != 2 || !*positional[0]) {
+        admin_errorf(errbuf, errlen, "hotlist import needs LIST FILE.csv");
+        return WF_EINVAL;
+    }
+    if (strcmp(args->type, "plate") != 0 && strcmp(args->type, "person") != 0) {
+        admin_errorf(errbuf, errlen, "hotlist import: --type '%s' is not plate or person",
+                     args->type);
+        return WF_EINVAL;
+    }
+    args->list = positional[0];
+    args->file = positional[1];
+    return WF_OK;
+}
+
+int admin_hotlist_args_parse(int argc, char **argv, admin_reference_args_t *args, char *errbuf,
+                             size_t errlen)
+{
+    memset(args, 0, sizeof *args);
+    args->action = argc > 1 ? argv[1] : "";
+    for (int i = 2; i < argc && strcmp(args->action, "import") != 0; i++)
+        if (argv[i][0] == '-') {
+            admin_errorf(errbuf, errlen, "hotlist %s: unexpected option %s", args->action, argv[i]);
+            return WF_EINVAL;
+        }
+    if (strcmp(args->action, "import") == 0)
+        return s_hotlist_import_args(argc, argv, args, errbuf, errlen);
+    if (strcmp(args->action, "list") == 0 && argc <= 3) {
+        args->list = argc == 3 ? argv[2] : NULL;
+        return WF_OK;
+    }
+    if (strcmp(args->action, "remove") == 0 && argc >= 3 && *argv[2]) {
+        args->list = argv[2];
+        args->values = argv + 3;
+        args->nvalues = argc - 3;
+        return WF_OK;
+    }
+    admin_errorf(errbuf, errlen,
+                 "hotlist needs 'import LIST FILE', 'list [LIST]' or 'remove LIST [VALUE…]'");
+    return WF_EINVAL;
+}
+
+int admin_geofence_args_parse(int argc, char **argv, admin_geofence_args_t *args, char *errbuf,
+                              size_t errlen)
+{
+    memset(args, 0, sizeof *args);
+    args->action = argc > 1 ? argv[1] : "";
+    const s_option_t import_options[] = {
+        {"--name-property", &args->name_property},
+        {"--description-property", &args->description_property},
+        {"--agency", &args->agency},
+        {NULL, NULL},
+    };
+    const s_option_t no_options[] = {{NULL, NULL}};
+    int rc;
+    if (strcmp(args->action, "import") == 0) {
+        rc = s_parse_options(argc - 1, argv + 1, import_options, errbuf, errlen, &args->file);
+        const char *missing = rc                                              ? NULL
+                              : !args->file                                   ? "FILE.geojson[.xz]"
+                              : !args->name_property || !*args->name_property ? "--name-property P"
+                                                                              : NULL;
+        if (missing) {
+            admin_errorf(errbuf, errlen, "geofence import: missing %s", missing);
+            rc = WF_EINVAL;
+        }
+    } else if (strcmp(args->action, "list") == 0) {
+        rc = s_parse_options(argc - 1, argv + 1, no_options, errbuf, errlen, NULL);
+    } else if (strcmp(args->action, "remove") == 0) {
+        rc = s_parse_options(argc - 1, argv + 1, no_options, errbuf, errlen, &args->name);
+        if (!rc && (!args->name || !*args->name)) {
+            admin_errorf(errbuf, errlen, "geofence remove: missing NAME");
+            rc = WF_EINVAL;
+        }
+    } else {
+        if (*args->action)
+            admin_errorf(errbuf, errlen, "geofence: unknown action '%s' (import, list, remove)",
+                         args->action);
+        else
+            admin_errorf(errbuf, errlen, "geofence: missing action (import, list, remove)");
+        rc = WF_EINVAL;
+    }
+    return rc;
+}
+
 bool admin_date_is_valid(const char *text)
 {
     static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};

@@ -36,8 +36,36 @@ int admin_migrate(PGconn *pg, FILE *out, char *errbuf, size_t errlen);
 int admin_boundaries_load(PGconn *pg, const admin_load_args_t *args,
                           const admin_features_t *features, FILE *out, char *errbuf, size_t errlen);
 
+/* `wf-admin geofence import`: inserts or replaces the geofences of the features (merged by
+ * name; args->agency on each) in one transaction. Returns 0, or WF_EIO/WF_EINVAL with errbuf. */
+int admin_geofences_import(PGconn *pg, const admin_geofence_args_t *args,
+                           const admin_features_t *features, FILE *out, char *errbuf,
+                           size_t errlen);
+
+/* `wf-admin geofence list`: one line per geofence (name, agency, area, parts, created).
+ * Returns 0 or WF_EIO/WF_EINVAL. */
+int admin_geofences_list(PGconn *pg, FILE *out, char *errbuf, size_t errlen);
+
+/* `wf-admin geofence remove NAME`. Returns 0, WF_ENOTFOUND (no such geofence) or WF_EIO. */
+int admin_geofences_remove(PGconn *pg, const char *name, FILE *out, char *errbuf, size_t errlen);
+
 /* `wf-admin dead-letters`: lists the newest dead letters. Returns 0 or WF_EIO. */
 int admin_dead_letters_list(PGconn *pg, const admin_deadletter_args_t *args, FILE *out,
                             char *errbuf, size_t errlen);
+
+/* `wf-admin nibrs load`: upserts the FBI offense table and replaces the kind crosswalk, in one
+ * transaction (both files checked before). Returns 0, or WF_EIO/WF_EINVAL with errbuf set. */
+int admin_nibrs_load(PGconn *pg, const admin_reference_args_t *args, FILE *out, char *errbuf,
+                     size_t errlen);
+
+/* `wf-admin nibrs agency-codes AGENCY FILE`: replaces the agency's offense code → NIBRS table in
+ * one transaction. Returns 0, or WF_EIO/WF_EINVAL with errbuf set. */
+int admin_nibrs_agency_codes(PGconn *pg, const admin_reference_args_t *args, FILE *out,
+                             char *errbuf, size_t errlen);
+
+/* `wf-admin hotlist import|list|remove` (admin_service_hotlist.c). Returns 0, or
+ * WF_EIO/WF_EINVAL/WF_ENOTFOUND (remove found nothing) with errbuf set. */
+int admin_hotlist_run(PGconn *pg, const admin_reference_args_t *args, FILE *out, char *errbuf,
+                      size_t errlen);
 
 #endif

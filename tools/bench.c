@@ -10,6 +10,9 @@
  *       a local webhook endpoint that never answers (dead) or answers 200 (live), until SIGTERM
  *       (bench_sink.c; scripts/bench --webhook).
  *
+ *   wf-bench sse --url URL --token-file FILE
+ *       a console client: ingest → SSE receipt latency per message type (bench_sse.c).
+ *
  * Prints one line of figures per measurement; asserts nothing (scripts/bench calls it).
  */
 #include <stdio.h>
@@ -26,6 +29,7 @@
 #include <wf/service.h>
 
 #include "bench_sink.h"
+#include "bench_sse.h"
 
 static long s_option(int argc, char **argv, const char *name, long fallback)
 {
@@ -165,9 +169,10 @@ int main(int argc, char **argv)
 {
     wf_service_t svc;
     int rc = wf_service_init(&svc, "bench",
-                             "zmq|copy|http-sink [options]\n"
+                             "zmq|copy|sse|http-sink [options]\n"
                              "  zmq  [--messages N] [--size BYTES] [--batch K]\n"
                              "  copy [--rows N] [--batch ROWS]   (uses pg.conninfo)\n"
+                             "  sse  --url URL --token-file FILE (until SIGTERM)\n"
                              "  http-sink --mode dead|live --port-file FILE\n",
                              argc, argv);
     if (rc != 0) {
@@ -177,12 +182,14 @@ int main(int argc, char **argv)
     const char *command = svc.argc > 1 ? svc.argv[1] : "";
     if (strcmp(command, "zmq") == 0)
         rc = s_bench_zmq(svc.argc, svc.argv);
+    else if (strcmp(command, "sse") == 0)
+        rc = bench_sse(svc.argc, svc.argv);
     else if (strcmp(command, "copy") == 0)
         rc = s_bench_copy(svc.config, svc.argc, svc.argv);
     else if (strcmp(command, "http-sink") == 0)
         rc = bench_http_sink(svc.argc, svc.argv);
     else {
-        fprintf(stderr, "wf-bench: zmq, copy or http-sink (see --help)\n");
+        fprintf(stderr, "wf-bench: zmq, copy, sse or http-sink (see --help)\n");
         rc = 2;
     }
     wf_service_fini(&svc);

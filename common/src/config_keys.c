@@ -48,14 +48,36 @@ static const wf_config_key_t s_keys[] = {
      "frames queued per consumer before the producer blocks (each frame ≤ batch_max envelopes)"},
     {"zmq.consumers.normalized", WF_CONF_LIST, "enrich", NO_RANGE,
      "consumer groups that receive topics.normalized"},
-    {"zmq.consumers.enriched", WF_CONF_LIST, "spatial,alert", NO_RANGE,
+    {"zmq.consumers.enriched", WF_CONF_LIST, "spatial,alert,console", NO_RANGE,
      "consumer groups that receive topics.enriched"},
-    {"zmq.consumers.signals", WF_CONF_LIST, "alert", NO_RANGE,
+    {"zmq.consumers.signals", WF_CONF_LIST, "alert,console", NO_RANGE,
      "consumer groups that receive topics.signals"},
-    {"zmq.consumers.alerts", WF_CONF_LIST, "", NO_RANGE,
-     "consumer groups that receive topics.alerts (none until a console runs)"},
+    {"zmq.consumers.alerts", WF_CONF_LIST, "console", NO_RANGE,
+     "consumer groups that receive topics.alerts"},
     {"zmq.consumers.deadletters", WF_CONF_LIST, "", NO_RANGE,
      "consumer groups that receive topics.deadletters"},
+    /* a console that is down or slow must not stop alerts from being raised and stored */
+    {"zmq.observers", WF_CONF_LIST, "console", NO_RANGE,
+     "consumer groups that never hold producers back: when one is down or slow, frames beyond "
+     "zmq.observer_hwm are dropped for it (counted as transport.observer_dropped; it sees the "
+     "gap) instead of blocking the pipeline"},
+    {"zmq.observer_hwm", WF_CONF_INT, "64", 1, 1000000,
+     "frames queued per observer group before frames for it are dropped"},
+
+    /* Console (wf-console) */
+    {"console.listen", WF_CONF_STRING, "127.0.0.1:8470", NO_RANGE,
+     "address:port the console listens on (port 0: any free port; the URL is written to "
+     "<state_dir>/console.url)"},
+    {"console.web_root", WF_CONF_PATH, "services/console/web", NO_RANGE,
+     "directory of the operator web UI's files"},
+    {"console.threads", WF_CONF_INT, "64", 4, 1024,
+     "HTTP worker threads; every open SSE stream or WebSocket holds one"},
+    {"console.stream_buffer", WF_CONF_INT, "200000", 100, 10000000,
+     "stream messages held for clients that reconnect (Last-Event-ID); older ones mean resync"},
+    {"console.db_connections", WF_CONF_INT, "4", 1, 64,
+     "PostgreSQL connections shared by the HTTP workers"},
+    {"console.token_cache", WF_CONF_DURATION, "30s", 0, 3600,
+     "how long a token check is reused (a revocation takes effect within this time)"},
 
     /* Kafka back end */
     {"kafka.brokers", WF_CONF_STRING, "", NO_RANGE,
@@ -116,6 +138,17 @@ static const wf_config_key_t s_keys[] = {
      "a point in no polygon is assigned to one within this many metres"},
     {"enrich.persist", WF_CONF_BOOL, "true", NO_RANGE,
      "write events to PostGIS (false only for benchmarks)"},
+    {"enrich.reference_poll", WF_CONF_DURATION, "5s", 0.1, 3600,
+     "how often enrich checks whether the NIBRS tables or hot lists changed (then reloads them)"},
+    {"enrich.hotlist.max_substitutions", WF_CONF_INT, "1", 0, 3,
+     "OCR-confusable characters (0/O/Q/D, 1/I/L, 8/B, 5/S, 2/Z, 6/G) a plate hit may differ by"},
+    {"enrich.hotlist.plate_fields", WF_CONF_LIST,
+     "plate,license_plate,licence_plate,plate_number,plate_no,plate_text,lpr_plate,tag,"
+     "tag_number,vehicle_plate",
+     NO_RANGE, "attributes read as licence plates (names compared without case)"},
+    {"enrich.hotlist.person_fields", WF_CONF_LIST,
+     "person_name,full_name,subject_name,suspect_name,driver_name,owner_name,registered_owner",
+     NO_RANGE, "attributes read as person names, matched exactly after normalisation"},
 
     /* spatial */
     {"spatial.near_repeat.kinds", WF_CONF_LIST, "burglary.residential", NO_RANGE,
@@ -140,6 +173,9 @@ static const wf_config_key_t s_keys[] = {
      "grid cell side for rules throttled by cell (events without a signal)"},
     {"alert.cap_sender", WF_CONF_STRING, "watchfloor@localhost", NO_RANGE,
      "CAP 1.2 sender of every alert (no spaces), e.g. watchfloor@cpd.example.org"},
+    {"alert.console_url", WF_CONF_STRING, "", NO_RANGE,
+     "the operator console's URL as recipients reach it (CAP <web> links to the alert there); "
+     "empty: no link"},
     {"alert.cap_radius_m", WF_CONF_DOUBLE, "400", 10, 100000,
      "radius of the CAP area circle around an alert's point"},
     {"alert.lateness", WF_CONF_DURATION, "3d", 0, 31536000,

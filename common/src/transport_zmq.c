@@ -13,6 +13,10 @@
  * the last acknowledged sequence number of every producer at each ack, so after a restart it
  * counts and logs the gap. Durable, replayable delivery is the Kafka back end's job.
  *
+ * Observers (zmq.observers, e.g. the console) are the exception: a group that only watches must
+ * never stall the pipeline, so a frame it cannot take at once is dropped for it and counted;
+ * its sequence tracking shows the gap and it recovers from PostGIS.
+ *
  * Closing: libzmq 4.3 can discard frames still in flight when a sender disconnects while the
  * receiver's queue is full (libzmq issue #4660: ipc ignores ZMQ_LINGER), so linger alone does not
  * make a clean exit lossless. A closing producer therefore waits until every consumer group's
@@ -48,8 +52,11 @@ typedef struct {
     void *socket;   /* PUSH, connected to the group's endpoint */
     uint8_t *frame; /* pending wf.Batch encoding */
     size_t len, cap;
-    size_t count; /* envelopes in frame */
-    bool stalled; /* warned that the group is not taking messages */
+    size_t count;  /* envelopes in frame */
+    bool stalled;  /* warned that the group is not taking messages */
+    bool observer; /* zmq.observers: drop rather than block */
+    uint64_t dropped_since_log;
+    int64_t stalled_since_us;
 } s_route_t;
 
 typedef struct {
@@ -178,6 +185,8 @@ static void s_await_acknowledgements(wf_transport_backend_t *self)
     int64_t grace_us = (int64_t)self->linger_ms * 1000;
     for (size_t i = 0; i < self->nroutes; i++) {
         const s_route_t *route = &self->routes[i];
+        if (route->observer)
+            continue;
         uint64_t target = wf_transport_published(self->transport, route->topic);
         uint64_t acked = 0, progress = 0;
         int64_t last_progress_us = wf_clock_mono_us();
@@ -405,6 +414,16 @@ static bool s_is_resolved(const wf_transport_backend_t *self, const char *topic)
     return false;
 }
 
+static bool s_is_observer(const wf_transport_backend_t *self, const char *group)
+{
+    const char *const *observers;
+    size_t n = wf_config_list(self->config, "zmq.observers", &observers);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(observers[i], group) == 0)
+            return true;
+    return false;
+}
+
 static int s_add_route(wf_transport_backend_t *self, const char *topic, const char *group)
 {
     char endpoint[PATH_MAX + 16];
@@ -419,8 +438,10 @@ static int s_add_route(wf_transport_backend_t *self, const char *topic, const ch
     self->routes = grown;
     s_route_t *route = &self->routes[self->nroutes];
     memset(route, 0, sizeof *route);
+    route->observer = s_is_observer(self, group);
+    int hwm = route->observer ? (int)wf_config_int(self->config, "zmq.observer_hwm") : self->hwm;
     route->socket = zmq_socket(self->ctx, ZMQ_PUSH);
-    zmq_setsockopt(route->socket, ZMQ_SNDHWM, &self->hwm, sizeof self->hwm);
+    zmq_setsockopt(route->socket, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(route->socket, ZMQ_LINGER, &self->linger_ms, sizeof self->linger_ms);
     if (zmq_connect(route->socket, endpoint) != 0) {
         wf_log_error("cannot connect endpoint=%s error=\"%s\"", endpoint, zmq_strerror(errno));
@@ -430,7 +451,8 @@ static int s_add_route(wf_transport_backend_t *self, const char *topic, const ch
     route->topic = strdup(topic);
     route->group = strdup(group);
     self->nroutes++;
-    wf_log_info("producing topic=%s group=%s endpoint=%s", topic, group, endpoint);
+    wf_log_info("producing topic=%s group=%s endpoint=%s%s", topic, group, endpoint,
+                route->observer ? " (observer: never blocks)" : "");
     return route->topic && route->group ? WF_OK : WF_ENOMEM;
 }
 
@@ -460,10 +482,39 @@ static int s_resolve(wf_transport_backend_t *self, const char *topic)
     return WF_OK;
 }
 
+/* An observer's frame goes now or not at all. Drops are logged at most once a minute. */
+static int s_send_observer_frame(wf_transport_backend_t *self, s_route_t *route)
+{
+    if (zmq_send(route->socket, route->frame, route->len, ZMQ_DONTWAIT) >= 0) {
+        wf_transport_count(self->transport, "transport.frames_sent", 1);
+    } else if (errno == EAGAIN || errno == EINTR) {
+        wf_transport_count(self->transport, "transport.observer_dropped", route->count);
+        route->dropped_since_log += route->count;
+        int64_t now = wf_clock_mono_us();
+        if (!route->stalled || now - route->stalled_since_us > 60 * WF_US_PER_SEC) {
+            wf_log_warn("observer group is not taking messages (down or slow); dropping them "
+                        "for it, the pipeline goes on topic=%s group=%s dropped=%llu",
+                        route->topic, route->group, (unsigned long long)route->dropped_since_log);
+            route->stalled = true;
+            route->stalled_since_us = now;
+            route->dropped_since_log = 0;
+        }
+    } else {
+        wf_log_error("ZeroMQ send failed topic=%s group=%s error=\"%s\"", route->topic,
+                     route->group, zmq_strerror(errno));
+        return WF_EIO;
+    }
+    route->len = 0;
+    route->count = 0;
+    return WF_OK;
+}
+
 /* Sends a route's pending frame, blocking while the consumer's queue is full. */
 static int s_send_frame(wf_transport_backend_t *self, s_route_t *route, int timeout_ms,
                         bool honour_stop)
 {
+    if (route->observer)
+        return s_send_observer_frame(self, route);
     int64_t start = wf_clock_mono_us();
     int64_t deadline = timeout_ms < 0 ? INT64_MAX : start + (int64_t)timeout_ms * 1000;
     while (zmq_send(route->socket, route->frame, route->len, ZMQ_DONTWAIT) < 0) {

@@ -19,7 +19,7 @@ stop_sink() {
     [ -z "$sink_pid" ] || { kill -TERM "$sink_pid" 2>/dev/null; wait "$sink_pid" 2>/dev/null || true; }
     sink_pid=
 }
-trap 'stop_services; stop_kafka; stop_sink' EXIT INT TERM
+trap 'stop_probe; stop_services; stop_kafka; stop_sink' EXIT INT TERM
 
 rules=$work/rules-webhook.yaml
 {

@@ -110,7 +110,11 @@ static bool s_info(xmlTextWriterPtr w, const alert_cap_config_t *config, const W
     if (ok && alert->message && alert->message[0])
         ok = s_element(w, "description", alert->message);
     if (ok && config->web && config->web[0]) {
-        snprintf(web, sizeof web, "%s/alerts/%s", config->web, id_text);
+        size_t base = strlen(config->web);
+        while (base > 0 && config->web[base - 1] == '/')
+            base--;
+        /* the console's UI opens the alert named in the fragment (no server route needed) */
+        snprintf(web, sizeof web, "%.*s/#/alerts/%s", (int)base, config->web, id_text);
         ok = s_element(w, "web", web);
     }
     ok = ok && s_parameter(w, "watchfloor:rule", alert->rule_id) &&

@@ -32,10 +32,21 @@ typedef struct {
 
 /* One rule that matched one subject. */
 typedef struct {
-    const alert_rule_t *rule;         /* borrowed from the engine's rule set */
-    alert_throttle_result_t throttle; /* raise / late / window / matches */
-    char dedupe_key[ALERT_KEY_LEN];   /* what makes two matches the same situation */
-    wf_uuid_t alert_id;               /* set when throttle.raise */
+    const alert_rule_t *rule;           /* borrowed from the engine's rule set */
+    alert_throttle_result_t throttle;   /* raise / late / window / matches */
+    char dedupe_key[ALERT_KEY_LEN];     /* what makes two matches the same situation */
+    wf_uuid_t alert_id;                 /* set when throttle.raise */
+    uint32_t match_count;               /* distinct events of this key in the escalation window
+                                         * (the throttle window's matches without escalation) */
+    bool escalate;                      /* this match made the count reach escalate.count: build
+                                         * the escalated alert with alert_engine_build_escalated() */
+    bool escalate_late;                 /* that escalation window was behind the horizon */
+    int64_t escalation_window_start_us; /* escalation window of this match */
+    wf_uuid_t escalation_id;            /* set when escalate */
+    uint8_t (*counted)[WF_UUID_LEN];    /* when escalate: the events counted, first counted first
+                                         * (engine-owned scratch) */
+    uint32_t n_counted;                 /* ids in counted */
+    uint32_t counted_cap;               /* slots in counted */
 } alert_outcome_t;
 
 typedef struct {
@@ -80,9 +91,11 @@ int alert_engine_subject_from_enriched(const alert_engine_t *self,
 int alert_engine_subject_from_signal(const alert_engine_t *self, const Wf__SpatialSignal *spatial,
                                      alert_subject_t *subject, alert_reject_t *reject);
 
-/* Evaluates every rule against subject and runs the throttle for each match. *outcomes points
- * into the engine and stays valid until the next eval(). Returns the number of matches. */
-size_t alert_engine_eval(alert_engine_t *self, const alert_subject_t *subject, int64_t now_us,
+/* Locates subject in the rule set's geofences (subject->inside, engine scratch valid until the
+ * next eval), evaluates every rule against it and runs the throttle, and the escalation count
+ * of escalating rules, for each match. *outcomes points into the engine and stays valid until
+ * the next eval(). Returns the number of matches. */
+size_t alert_engine_eval(alert_engine_t *self, alert_subject_t *subject, int64_t now_us,
                          const alert_outcome_t **outcomes);
 
 /* Builds the alert for a raising outcome. The result and everything it points to are owned
@@ -90,5 +103,11 @@ size_t alert_engine_eval(alert_engine_t *self, const alert_subject_t *subject, i
  * free it with wf__alert__free_unpacked(). */
 const Wf__Alert *alert_engine_build(alert_engine_t *self, const alert_outcome_t *outcome,
                                     const alert_subject_t *subject, int64_t raised_at_us);
+
+/* Builds the escalated alert of an outcome with escalate set: the rule's escalate.severity,
+ * escalated = true, match_count = escalate.count, window_start = the escalation window, the
+ * counted events as event ids (trigger first). Same lifetime rules as build(). */
+const Wf__Alert *alert_engine_build_escalated(alert_engine_t *self, const alert_outcome_t *outcome,
+                                              const alert_subject_t *subject, int64_t raised_at_us);
 
 #endif

@@ -30,23 +30,86 @@ static const char *s_field_text(const alert_subject_t *subject, alert_field_t fi
         return subject->district;
     case ALERT_FIELD_BEAT:
         return subject->beat;
+    case ALERT_FIELD_NIBRS_CODE:
+        return subject->nibrs_code;
+    case ALERT_FIELD_NIBRS_CATEGORY:
+        return subject->nibrs_category;
+    case ALERT_FIELD_CRIME_AGAINST:
+        return subject->crime_against;
     case ALERT_FIELD_RELATED_COUNT:
+    case ALERT_FIELD_PRIORITY:
+    case ALERT_FIELD_HOTLIST:
+    case ALERT_FIELD_GEOFENCE:
         break;
     }
     return "";
 }
 
-static bool s_cond_holds(const alert_cond_t *cond, const alert_subject_t *subject)
+static bool s_glob_any(const alert_cond_t *cond, const char *text)
 {
-    if (cond->op == ALERT_OP_AT_LEAST)
-        return cond->field == ALERT_FIELD_RELATED_COUNT &&
-               (int64_t)subject->related_count >= cond->number;
-    const char *text = s_field_text(subject, cond->field);
     if (!text || !*text)
         return false; /* absent never matches, not even "*" */
     for (size_t i = 0; i < cond->n_patterns; i++)
         if (fnmatch(cond->patterns[i], text, 0) == 0)
             return true;
+    return false;
+}
+
+static bool s_inside_any(const alert_cond_t *cond, const alert_subject_t *subject)
+{
+    for (size_t k = 0; subject->inside && k < cond->n_fences; k++)
+        if (cond->fences[k] < subject->n_inside && subject->inside[cond->fences[k]])
+            return true;
+    return false;
+}
+
+static bool s_cond_holds(const alert_cond_t *cond, const alert_subject_t *subject)
+{
+    switch (cond->op) {
+    case ALERT_OP_AT_LEAST:
+        return cond->field == ALERT_FIELD_RELATED_COUNT &&
+               (int64_t)subject->related_count >= cond->number;
+    case ALERT_OP_AT_MOST: /* priority 0 = not given: unknown never matches */
+        return cond->field == ALERT_FIELD_PRIORITY && subject->priority > 0 &&
+               subject->priority <= cond->number;
+    case ALERT_OP_INSIDE:
+        return s_inside_any(cond, subject);
+    case ALERT_OP_ONE_OF: {
+        const char *text = s_field_text(subject, cond->field);
+        for (size_t i = 0; text && *text && i < cond->n_patterns; i++)
+            if (strcmp(cond->patterns[i], text) == 0)
+                return true;
+        return false;
+    }
+    case ALERT_OP_GLOB_ANY:
+        break;
+    }
+    if (cond->field != ALERT_FIELD_HOTLIST)
+        return s_glob_any(cond, s_field_text(subject, cond->field));
+    for (size_t h = 0; h < subject->n_hotlist_hits; h++) /* a hit on any matching list */
+        if (subject->hotlist_hits[h] && s_glob_any(cond, subject->hotlist_hits[h]->list))
+            return true;
+    return false;
+}
+
+bool alert_rule_wants_hotlist_hit(const alert_rule_t *rule, const Wf__HotlistHit *hit)
+{
+    if (!hit)
+        return false;
+    for (size_t i = 0; i < rule->n_conds; i++)
+        if (rule->conds[i].field == ALERT_FIELD_HOTLIST && !s_glob_any(&rule->conds[i], hit->list))
+            return false;
+    return true;
+}
+
+bool alert_rule_matched_geofence(const alert_rule_t *rule, const alert_subject_t *subject, size_t g)
+{
+    if (!subject->inside || g >= subject->n_inside || !subject->inside[g])
+        return false;
+    for (size_t i = 0; i < rule->n_conds; i++)
+        for (size_t k = 0; rule->conds[i].op == ALERT_OP_INSIDE && k < rule->conds[i].n_fences; k++)
+            if (rule->conds[i].fences[k] == g)
+                return true;
     return false;
 }
 

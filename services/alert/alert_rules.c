@@ -12,17 +12,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fnmatch.h>
+
 #include <libfyaml.h>
 
 #include <wf/err.h>
 
+#include "alert_geofences.h"
 #include "alert_rules.h"
 #include "alert_rules_int.h"
 
 struct alert_rules_t {
-    char *path;          /* file the set came from */
-    alert_rule_t *rules; /* in file order (owned) */
-    size_t count;        /* rules loaded */
+    char *path;                   /* file the set came from */
+    alert_rule_t *rules;          /* in file order (owned) */
+    size_t count;                 /* rules loaded */
+    alert_geofences_t *geofences; /* bound geofence set (owned), NULL until bound */
 };
 
 /* Writes "name:line: reason" once; the first error is the one the user needs. */
@@ -95,6 +99,22 @@ static int s_check_rule(alert_rules_ctx_t *ctx, const alert_rule_t *rule)
     if (rule->on == ALERT_ON_EVENT && s_seen(ctx, "min_related"))
         return alert_rules_fail(ctx, rule->line,
                                 "rule '%s' is on: event; 'min_related' needs on: signal", rule->id);
+    /* a signal carries the trigger's kind, agency, area and point, not its classification,
+     * priority or hot-list hits: such a condition could never hold */
+    static const char *const event_only[] = {"nibrs_codes", "nibrs_categories", "crime_against",
+                                             "max_priority", "hotlists"};
+    for (size_t i = 0; rule->on == ALERT_ON_SIGNAL && i < sizeof event_only / sizeof *event_only;
+         i++)
+        if (s_seen(ctx, event_only[i]))
+            return alert_rules_fail(ctx, rule->line,
+                                    "rule '%s' is on: signal; '%s' needs on: event (signals do "
+                                    "not carry it)",
+                                    rule->id, event_only[i]);
+    if (rule->escalate.count && rule->escalate.severity <= rule->severity)
+        return alert_rules_fail(ctx, rule->escalate.line,
+                                "escalate severity '%s' must be above the rule's severity '%s'",
+                                alert_severity_name(rule->escalate.severity),
+                                alert_severity_name(rule->severity));
     return WF_OK;
 }
 
@@ -104,6 +124,7 @@ static void s_rule_clear(alert_rule_t *rule)
         for (size_t p = 0; p < rule->conds[c].n_patterns; p++)
             free(rule->conds[c].patterns[p]);
         free(rule->conds[c].patterns);
+        free(rule->conds[c].fences);
     }
     free(rule->conds);
     free(rule->id);
@@ -268,6 +289,7 @@ void alert_rules_destroy(alert_rules_t **self_p)
         s_rule_clear(&self->rules[i]);
     free(self->rules);
     free(self->path);
+    alert_geofences_destroy(&self->geofences);
     free(self);
     *self_p = NULL;
 }
@@ -293,4 +315,93 @@ const alert_rule_t *alert_rules_find(const alert_rules_t *self, const char *id)
 const char *alert_rules_path(const alert_rules_t *self)
 {
     return self->path;
+}
+
+/* Resolves one geofences condition: every pattern must name at least one geofence. */
+static int s_bind_cond(alert_rules_ctx_t *ctx, alert_cond_t *cond,
+                       const alert_geofences_t *geofences, size_t *fences)
+{
+    size_t total = alert_geofences_count(geofences), n = 0;
+    for (size_t p = 0; p < cond->n_patterns; p++) {
+        bool named = false;
+        for (size_t g = 0; g < total; g++) {
+            if (fnmatch(cond->patterns[p], alert_geofences_name(geofences, g), 0) != 0)
+                continue;
+            named = true;
+            size_t k = 0;
+            while (k < n && fences[k] != g)
+                k++;
+            if (k == n)
+                fences[n++] = g;
+        }
+        if (named)
+            continue;
+        char known[200] = "";
+        for (size_t g = 0, at = 0; g < total && at < sizeof known; g++)
+            at += (size_t)snprintf(known + at, sizeof known - at, "%s%s", g ? ", " : "",
+                                   alert_geofences_name(geofences, g));
+        return alert_rules_fail(ctx, cond->line, "unknown geofence '%s' (%s)", cond->patterns[p],
+                                total ? known
+                                      : "no geofences in PostGIS: import them with `wf-admin "
+                                        "geofence import`");
+    }
+    cond->fences = fences;
+    cond->n_fences = n;
+    return WF_OK;
+}
+
+int alert_rules_bind_geofences(alert_rules_t *self, alert_geofences_t **geofences_p, char *errbuf,
+                               size_t errlen)
+{
+    alert_rules_ctx_t ctx = {.name = self->path, .errbuf = errbuf, .errlen = errlen};
+    const alert_geofences_t *geofences = *geofences_p;
+    size_t total = alert_geofences_count(geofences);
+    /* resolve into fresh arrays first, so a failure leaves the set as it was */
+    size_t n_inside = 0;
+    for (size_t r = 0; r < self->count; r++)
+        for (size_t c = 0; c < self->rules[r].n_conds; c++)
+            n_inside += self->rules[r].conds[c].op == ALERT_OP_INSIDE;
+    size_t **resolved = calloc(n_inside ? n_inside : 1, sizeof *resolved);
+    int rc = resolved ? WF_OK : WF_ENOMEM;
+    size_t at = 0;
+    for (size_t r = 0; r < self->count && rc == WF_OK; r++) {
+        for (size_t c = 0; c < self->rules[r].n_conds && rc == WF_OK; c++) {
+            alert_cond_t *cond = &self->rules[r].conds[c];
+            if (cond->op != ALERT_OP_INSIDE)
+                continue;
+            alert_cond_t trial = *cond;
+            if (!(resolved[at] = malloc((total ? total : 1) * sizeof **resolved)))
+                rc = WF_ENOMEM;
+            else
+                rc = s_bind_cond(&ctx, &trial, geofences, resolved[at]);
+            at++;
+        }
+    }
+    if (rc != WF_OK) {
+        if (rc == WF_ENOMEM)
+            alert_rules_fail(&ctx, 0, "out of memory");
+        for (size_t i = 0; resolved && i < at; i++)
+            free(resolved[i]);
+        free(resolved);
+        return rc;
+    }
+    at = 0;
+    for (size_t r = 0; r < self->count; r++)
+        for (size_t c = 0; c < self->rules[r].n_conds; c++) {
+            alert_cond_t *cond = &self->rules[r].conds[c];
+            if (cond->op != ALERT_OP_INSIDE)
+                continue;
+            free(cond->fences);
+            s_bind_cond(&ctx, cond, geofences, resolved[at++]); /* succeeded above */
+        }
+    free(resolved);
+    alert_geofences_destroy(&self->geofences);
+    self->geofences = *geofences_p;
+    *geofences_p = NULL;
+    return WF_OK;
+}
+
+alert_geofences_t *alert_rules_geofences(const alert_rules_t *self)
+{
+    return self->geofences;
 }

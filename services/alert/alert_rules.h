@@ -7,13 +7,12 @@
  * cleanly; throttle state is keyed by rule id text, not by position, so it survives the swap.
  *
  * Conditions are a list of (field, operator, operands) records rather than one struct member
- * per YAML key, so the planned rule engine grows by addition, not by a new layout:
- *  - NIBRS category, hot-list hit: a new alert_field_t (+ subject member) and a key-table row;
- *  - geofence: a new alert_op_t whose operand names a polygon set;
- *  - priority: one more rule member and key row (rules are kept in file order to sort by);
- *  - escalation ("raise severity when N matches in T"): rule members read against the
- *    per-window match count the throttle already keeps (alert_throttle_result_t.matches);
- *  - SIGHUP reload: alert_engine_set_rules() swaps whole sets (see above).
+ * per YAML key, so the rule engine grows by addition: a new alert_field_t (+ subject member)
+ * and a key-table row. Geofence conditions name polygons that live in PostGIS: the file is
+ * parsed first (names unchecked), then alert_rules_bind_geofences() resolves the names
+ * against the geofence set loaded beside it and makes the set part of the rule set, so a
+ * reload swaps rules and geofences together. Escalation ("N matches in T raise severity S")
+ * is a rule member read by the engine against a per-window count kept by the throttle.
  */
 #ifndef ALERT_RULES_H
 #define ALERT_RULES_H
@@ -45,16 +44,25 @@ typedef enum {
 
 /* Subject fields a condition can test (see alert_match.h for the subject). */
 typedef enum {
-    ALERT_FIELD_KIND,          /* Watchfloor kind, e.g. burglary.residential */
-    ALERT_FIELD_AGENCY,        /* originating agency code */
-    ALERT_FIELD_DISTRICT,      /* district assigned by enrich ("007") */
-    ALERT_FIELD_BEAT,          /* beat assigned by enrich ("0713") */
-    ALERT_FIELD_RELATED_COUNT, /* signals: related events found */
+    ALERT_FIELD_KIND,           /* Watchfloor kind, e.g. burglary.residential */
+    ALERT_FIELD_AGENCY,         /* originating agency code */
+    ALERT_FIELD_DISTRICT,       /* district assigned by enrich ("007") */
+    ALERT_FIELD_BEAT,           /* beat assigned by enrich ("0713") */
+    ALERT_FIELD_RELATED_COUNT,  /* signals: related events found */
+    ALERT_FIELD_NIBRS_CODE,     /* events: NIBRS offense code from enrich ("220") */
+    ALERT_FIELD_NIBRS_CATEGORY, /* events: NIBRS offense category ("Robbery") */
+    ALERT_FIELD_CRIME_AGAINST,  /* events: Person | Property | Society | Not a Crime */
+    ALERT_FIELD_PRIORITY,       /* events: CAD priority, 1 = highest; 0 = not given */
+    ALERT_FIELD_HOTLIST,        /* events: list names of the event's hot-list hits */
+    ALERT_FIELD_GEOFENCE,       /* the point lies inside a named geofence */
 } alert_field_t;
 
 typedef enum {
-    ALERT_OP_GLOB_ANY, /* text field matches any of the fnmatch patterns */
+    ALERT_OP_GLOB_ANY, /* text field (any of its values) matches any of the fnmatch patterns */
     ALERT_OP_AT_LEAST, /* numeric field >= number */
+    ALERT_OP_AT_MOST,  /* numeric field known (> 0) and <= number */
+    ALERT_OP_ONE_OF,   /* text field equals one of the patterns exactly */
+    ALERT_OP_INSIDE,   /* the point lies in one of the geofences the patterns name */
 } alert_op_t;
 
 /* One condition; a rule matches when all of its conditions hold. */
@@ -63,8 +71,10 @@ typedef struct {
     alert_op_t op;       /* how */
     char **patterns;     /* GLOB_ANY operands (owned) */
     size_t n_patterns;   /* at least one */
-    int64_t number;      /* AT_LEAST operand */
+    int64_t number;      /* AT_LEAST / AT_MOST operand */
     int line;            /* line in the rule file, for messages */
+    size_t *fences;      /* INSIDE: indices into the bound geofence set (owned) */
+    size_t n_fences;     /* set by alert_rules_bind_geofences(); 0 before */
 } alert_cond_t;
 
 /* What the dedupe key of a match is built from. */
@@ -76,22 +86,33 @@ typedef enum {
     ALERT_KEY_RULE,     /* the rule itself: at most one alert per window in total */
 } alert_key_t;
 
+/* escalate: {count: N, within: T, severity: S} — N matches of one dedupe key inside one
+ * tumbling, epoch-aligned window of T (event time) raise one extra alert of severity S. */
 typedef struct {
-    char *id;                  /* unique, [A-Za-z0-9_.-]+: used in ids and counter names */
-    char *description;         /* free text for operators; may be "" */
-    int line;                  /* line of the rule in its file */
-    alert_on_t on;             /* events or signals */
-    alert_signal_t signal;     /* signal type for on: signal, NONE otherwise */
-    alert_cond_t *conds;       /* all must hold (owned) */
-    size_t n_conds;            /* 0 = every event/signal of the right type */
-    alert_severity_t severity; /* CAP severity of the alert */
-    char *title;               /* template, see alert_render() */
-    char *message;             /* template; may be "" */
-    alert_key_t throttle_key;  /* dedupe key source */
-    int64_t window_us;         /* throttle window (tumbling, aligned to the epoch), > 0 */
+    uint32_t count;            /* N >= 2; 0 = no escalation */
+    int64_t within_us;         /* T > 0 */
+    alert_severity_t severity; /* above the rule's own severity */
+    int line;                  /* line of 'escalate' in the rule file */
+} alert_escalation_t;
+
+typedef struct {
+    char *id;                    /* unique, [A-Za-z0-9_.-]+: used in ids and counter names */
+    char *description;           /* free text for operators; may be "" */
+    int line;                    /* line of the rule in its file */
+    alert_on_t on;               /* events or signals */
+    alert_signal_t signal;       /* signal type for on: signal, NONE otherwise */
+    alert_cond_t *conds;         /* all must hold (owned) */
+    size_t n_conds;              /* 0 = every event/signal of the right type */
+    alert_severity_t severity;   /* CAP severity of the alert */
+    char *title;                 /* template, see alert_render() */
+    char *message;               /* template; may be "" */
+    alert_key_t throttle_key;    /* dedupe key source */
+    int64_t window_us;           /* throttle window (tumbling, aligned to the epoch), > 0 */
+    alert_escalation_t escalate; /* escalate.count == 0: the rule does not escalate */
 } alert_rule_t;
 
 typedef struct alert_rules_t alert_rules_t;
+typedef struct alert_geofences_t alert_geofences_t;
 
 /* Loads a rule file. Returns NULL and "path:line: reason" in errbuf when the file cannot be
  * read, is not valid YAML, has an unknown key, a bad value or a duplicate rule id. */
@@ -110,6 +131,17 @@ const alert_rule_t *alert_rules_get(const alert_rules_t *self, size_t i);
 
 /* The rule with this id, or NULL. */
 const alert_rule_t *alert_rules_find(const alert_rules_t *self, const char *id);
+
+/* Resolves every 'geofences' condition against *geofences_p (each name or glob must match at
+ * least one geofence) and takes ownership of the set (sets *geofences_p to NULL); a set bound
+ * before is replaced. Returns 0, or WF_EINVAL with "path:line: unknown geofence 'x' (a, b)" in
+ * errbuf (or WF_ENOMEM), leaving the rules and *geofences_p unchanged. Unbound geofence
+ * conditions never hold. */
+int alert_rules_bind_geofences(alert_rules_t *self, alert_geofences_t **geofences_p, char *errbuf,
+                               size_t errlen);
+
+/* The bound geofence set, or NULL (owned by the rule set; lookups update its counters). */
+alert_geofences_t *alert_rules_geofences(const alert_rules_t *self);
 
 /* The file the set was loaded from (for logs). */
 const char *alert_rules_path(const alert_rules_t *self);

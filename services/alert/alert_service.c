@@ -11,8 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libpq-fe.h>
-
 #include <wf/cell.h>
 #include <wf/clock.h>
 #include <wf/err.h>
@@ -22,10 +20,13 @@
 #include <wf/stats.h>
 #include <wf/transport.h>
 
+#include <jansson.h>
+
 #include "alert_cap.h"
 #include "alert_engine.h"
+#include "alert_rules_service.h"
 #include "alert_service.h"
-#include "alert_webhook.h"
+#include "alert_webhook_service.h"
 
 #define STAGE        "alert"
 #define DEAD_RAW_MAX 65536       /* raw bytes a dead letter keeps */
@@ -35,7 +36,7 @@
 #define ALERT_COLUMNS                                                                              \
     "alert_id, rule_id, severity, dedupe_key, window_start, event_ids, signal_id, kind, geom, "    \
     "district, beat, agency, title, message, occurred_at, ingested_at, raised_at, latency_us, "    \
-    "dissemination, cap"
+    "dissemination, cap, match_count, escalated, nibrs_category, geofences, hotlist_hits"
 static const wf_pgwriter_spec_t s_alerts_spec = {
     .name = "alerts",
     .stage_sql = "CREATE TEMP TABLE IF NOT EXISTS alerts_stage "
@@ -119,6 +120,29 @@ static void s_count(alert_service_t *self, const char *prefix, const char *rule_
     wf_stats_add(self->svc->stats, name, 1);
 }
 
+/* The alert's hot-list hits as a JSON array for alerts.hotlist_hits; NULL when there are none.
+ * The caller frees the text. */
+static char *s_hotlist_hits_json(const Wf__Alert *alert)
+{
+    if (alert->n_hotlist_hits == 0)
+        return NULL;
+    json_t *array = json_array();
+    for (size_t i = 0; array && i < alert->n_hotlist_hits; i++) {
+        const Wf__HotlistHit *hit = alert->hotlist_hits[i];
+        json_t *item = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s}", "list", hit->list,
+                                 "entry_type", hit->entry_type, "entry_value", hit->entry_value,
+                                 "observed", hit->observed, "field", hit->field, "substitutions",
+                                 (json_int_t)hit->substitutions, "entry_id", hit->entry_id);
+        if (!item || json_array_append_new(array, item) != 0) {
+            json_decref(array);
+            array = NULL;
+        }
+    }
+    char *text = array ? json_dumps(array, JSON_COMPACT) : NULL;
+    json_decref(array);
+    return text;
+}
+
 static int s_append_alert(alert_service_t *self, const Wf__Alert *alert, int64_t ingest_ts_us)
 {
     wf_pgwriter_t *w = self->alerts;
@@ -169,6 +193,16 @@ static int s_append_alert(alert_service_t *self, const Wf__Alert *alert, int64_t
         wf_pgwriter_put_null(w);
     }
     free(cap);
+    wf_pgwriter_put_int64(w, alert->match_count);
+    wf_pgwriter_put_bool(w, alert->escalated);
+    s_put_opt_text(w, alert->nibrs_category);
+    if (alert->n_geofences) /* NULL, like hotlist_hits, when the rule names no geofence */
+        wf_pgwriter_put_text_array(w, (const char *const *)alert->geofences, alert->n_geofences);
+    else
+        wf_pgwriter_put_null(w);
+    char *hits = s_hotlist_hits_json(alert);
+    wf_pgwriter_put_text(w, hits); /* NULL (no hits, or no memory for them) → SQL NULL */
+    free(hits);
     wf_pgwriter_row_end(w);
     return WF_OK;
 }
@@ -288,36 +322,53 @@ static void s_on_alert_refused(void *user, const char *row, size_t len, const ch
         self->refused_rc = rc;
 }
 
-/* Evaluates one subject and persists + publishes every alert it raises. A replayed subject
- * (state rebuild after a rebalance) only advances the throttle: its alerts were raised already. */
-static int s_evaluate(alert_service_t *self, const alert_subject_t *subject, int64_t ingest_ts_us,
+/* Persists and publishes one alert built by the engine. */
+static int s_raise(alert_service_t *self, const Wf__Alert *alert, int64_t ingest_ts_us, int64_t now)
+{
+    int rc = s_append_alert(self, alert, ingest_ts_us);
+    if (rc == WF_OK)
+        rc = s_publish_alert(self, alert, ingest_ts_us);
+    if (rc == WF_OK && self->webhook)
+        rc = alert_webhook_hold(self->webhook, alert); /* sent once the batch is durable */
+    if (rc)
+        return rc;
+    wf_stats_add(self->svc->stats, "alerts_raised", 1);
+    s_count(self, alert->escalated ? "alerts_escalated" : "alerts_raised", alert->rule_id);
+    s_record_latency(self->alert_latency, ingest_ts_us, now);
+    return WF_OK;
+}
+
+/* Evaluates one subject and persists + publishes every alert it raises: the rule's ordinary
+ * alert when the throttle lets it through, and an escalated one when this match completes the
+ * rule's escalation count (whatever the throttle said). A replayed subject (state rebuild
+ * after a rebalance) only advances the throttle and the counts: its alerts were raised already. */
+static int s_evaluate(alert_service_t *self, alert_subject_t *subject, int64_t ingest_ts_us,
                       bool replay)
 {
     int64_t now = wf_clock_now_us();
     const alert_outcome_t *outcomes;
     size_t n = alert_engine_eval(self->engine, subject, now, &outcomes);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && !replay; i++) {
         const alert_outcome_t *outcome = &outcomes[i];
-        if (replay)
-            continue;
+        int rc = WF_OK;
         s_count(self, "rule_matches", outcome->rule->id);
-        if (!outcome->throttle.raise) {
+        if (outcome->throttle.raise) {
+            if (outcome->throttle.late)
+                wf_stats_add(self->svc->stats, "alerts_late", 1);
+            rc = s_raise(self, alert_engine_build(self->engine, outcome, subject, now),
+                         ingest_ts_us, now);
+        } else {
             wf_stats_add(self->svc->stats, "alerts_throttled", 1);
-            continue;
         }
-        if (outcome->throttle.late)
-            wf_stats_add(self->svc->stats, "alerts_late", 1);
-        const Wf__Alert *alert = alert_engine_build(self->engine, outcome, subject, now);
-        int rc = s_append_alert(self, alert, ingest_ts_us);
-        if (rc == WF_OK)
-            rc = s_publish_alert(self, alert, ingest_ts_us);
-        if (rc == WF_OK && self->webhook)
-            rc = alert_webhook_hold(self->webhook, alert); /* sent once the batch is durable */
+        if (rc == WF_OK && outcome->escalate) {
+            wf_stats_add(self->svc->stats, "alerts_escalated", 1);
+            if (outcome->escalate_late)
+                wf_stats_add(self->svc->stats, "alerts_late", 1);
+            rc = s_raise(self, alert_engine_build_escalated(self->engine, outcome, subject, now),
+                         ingest_ts_us, now);
+        }
         if (rc)
             return rc;
-        wf_stats_add(self->svc->stats, "alerts_raised", 1);
-        s_count(self, "alerts_raised", outcome->rule->id);
-        s_record_latency(self->alert_latency, ingest_ts_us, now);
     }
     return WF_OK;
 }
@@ -395,18 +446,8 @@ static void s_update_gauges(alert_service_t *self)
                  (int64_t)alert_throttle_evicted_expired(throttle));
     wf_stats_set(self->svc->stats, "throttle_evicted_cap",
                  (int64_t)alert_throttle_evicted_cap(throttle));
-    if (!self->webhook)
-        return;
-    alert_webhook_counters_t counters; /* cumulative, kept by the sender thread */
-    alert_webhook_counters(self->webhook, &counters);
-    wf_stats_set(self->svc->stats, "webhook_sent", (int64_t)counters.sent);
-    wf_stats_set(self->svc->stats, "webhook_retried", (int64_t)counters.retried);
-    wf_stats_set(self->svc->stats, "webhook_failed", (int64_t)counters.failed);
-    wf_stats_set(self->svc->stats, "webhook_dropped_queue_full",
-                 (int64_t)counters.dropped_queue_full);
-    wf_stats_set(self->svc->stats, "webhook_recorded", (int64_t)counters.recorded);
-    wf_stats_set(self->svc->stats, "webhook_unrecorded", (int64_t)counters.unrecorded);
-    wf_stats_set(self->svc->stats, "webhook_queued", (int64_t)counters.queued);
+    if (self->webhook)
+        alert_webhook_service_stats(self->webhook, self->svc->stats);
 }
 
 int alert_service_step(alert_service_t *self)
@@ -456,15 +497,17 @@ int alert_service_reload(alert_service_t *self)
 {
     const char *path = wf_config_string(self->svc->config, "alert.rules");
     char errbuf[512];
-    alert_rules_t *rules = alert_rules_load(path, errbuf, sizeof errbuf);
+    alert_rules_t *rules =
+        alert_rules_service_load(wf_pgwriter_connection(self->alerts), path, errbuf, sizeof errbuf);
     if (!rules || alert_engine_set_rules(self->engine, &rules) != WF_OK) {
         wf_log_error("rules not reloaded, keeping the running rules error=\"%s\"",
                      rules ? "out of memory" : errbuf);
         alert_rules_destroy(&rules);
         return WF_EINVAL;
     }
-    wf_log_notice("rules reloaded path=%s rules=%zu", path,
-                  alert_rules_count(alert_engine_rules(self->engine)));
+    const alert_rules_t *loaded = alert_engine_rules(self->engine);
+    wf_log_notice("rules reloaded path=%s rules=%zu geofences=%zu", path, alert_rules_count(loaded),
+                  alert_geofences_count(alert_rules_geofences(loaded)));
     return WF_OK;
 }
 
@@ -477,30 +520,22 @@ static void s_on_reassigned(void *user)
         wf_log_error("cannot reset the throttle (memory): windows of moved partitions remain");
 }
 
-/* Webhook outcomes have nowhere to go before migration 0007: refuse to start rather than
- * deliver without a record. */
-static int s_check_webhook_table(alert_service_t *self, char *errbuf, size_t errlen)
-{
-    PGresult *res = PQexec(wf_pgwriter_connection(self->alerts),
-                           "SELECT to_regclass('webhook_deliveries') IS NOT NULL");
-    bool ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
-              strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-    PQclear(res);
-    if (!ok)
-        snprintf(errbuf, errlen,
-                 "alert.webhook.urls is set but table webhook_deliveries is missing: run "
-                 "wf-admin migrate");
-    return ok ? WF_OK : WF_EINVAL;
-}
-
 static int s_open(alert_service_t *self, char *errbuf, size_t errlen)
 {
     const wf_config_t *config = self->svc->config;
     const char *path = wf_config_string(config, "alert.rules");
-    alert_rules_t *rules = alert_rules_load(path, errbuf, errlen);
+    const char *conninfo = wf_config_string(config, "pg.conninfo");
+    self->alerts = wf_pgwriter_new(conninfo, &s_alerts_spec, errbuf, errlen);
+    if (!self->alerts)
+        return WF_EIO;
+    wf_pgwriter_set_reject_handler(self->alerts, s_on_alert_refused, self);
+    /* the geofences a rule names are read beside the file, through the writer's connection */
+    alert_rules_t *rules =
+        alert_rules_service_load(wf_pgwriter_connection(self->alerts), path, errbuf, errlen);
     if (!rules)
         return WF_EINVAL;
     size_t n_rules = alert_rules_count(rules);
+    size_t n_geofences = alert_geofences_count(alert_rules_geofences(rules));
     alert_engine_config_t engine_config = {
         .lateness_us = wf_config_duration_us(config, "alert.lateness"),
         .max_entries = (size_t)wf_config_int(config, "alert.max_throttle_entries"),
@@ -508,7 +543,7 @@ static int s_open(alert_service_t *self, char *errbuf, size_t errlen)
     };
     self->cap = (alert_cap_config_t){
         .sender = wf_config_string(config, "alert.cap_sender"),
-        .web = NULL, /* the console's alert page, once there is a console */
+        .web = wf_config_string(config, "alert.console_url"),
         .radius_km = wf_config_double(config, "alert.cap_radius_m") / 1000.0,
     };
     self->engine = alert_engine_new(&rules, &engine_config);
@@ -517,31 +552,14 @@ static int s_open(alert_service_t *self, char *errbuf, size_t errlen)
         snprintf(errbuf, errlen, "out of memory building the rule engine");
         return WF_ENOMEM;
     }
-    wf_log_notice("rules loaded path=%s rules=%zu", path, n_rules);
-    const char *conninfo = wf_config_string(config, "pg.conninfo");
-    self->alerts = wf_pgwriter_new(conninfo, &s_alerts_spec, errbuf, errlen);
-    if (!self->alerts)
-        return WF_EIO;
-    wf_pgwriter_set_reject_handler(self->alerts, s_on_alert_refused, self);
+    wf_log_notice("rules loaded path=%s rules=%zu geofences=%zu", path, n_rules, n_geofences);
     self->dead_letters = wf_pgwriter_new(conninfo, &s_dead_spec, errbuf, errlen);
     if (!self->dead_letters)
         return WF_EIO;
-    alert_webhook_config_t webhook_config;
-    int rc = alert_webhook_config_load(&webhook_config, config, errbuf, errlen);
+    int rc = alert_webhook_service_open(config, wf_pgwriter_connection(self->alerts), conninfo,
+                                        &self->cap, &self->webhook, errbuf, errlen);
     if (rc != WF_OK)
         return rc;
-    if (webhook_config.n_urls > 0) {
-        if ((rc = s_check_webhook_table(self, errbuf, errlen)) != WF_OK)
-            return rc;
-        webhook_config.conninfo = conninfo;
-        webhook_config.cap = self->cap;
-        self->webhook = alert_webhook_new(&webhook_config, errbuf, errlen);
-        if (!self->webhook)
-            return WF_EINVAL;
-        wf_log_notice("webhooks on endpoints=%zu format=%s min_severity=%s", webhook_config.n_urls,
-                      wf_config_string(config, "alert.webhook.format"),
-                      wf_config_string(config, "alert.webhook.min_severity"));
-    }
     self->transport =
         wf_transport_new(config, self->svc->name, "alert", self->svc->stats, errbuf, errlen);
     if (!self->transport)

@@ -16,12 +16,15 @@
 #include "alert_throttle.h"
 
 typedef struct s_entry_t {
-    struct s_entry_t *next;  /* hash chain */
-    uint64_t hash;           /* of key and window start */
-    int64_t window_start_us; /* window this entry stands for */
-    int64_t expire_us;       /* forgotten once the watermark passes this */
-    uint32_t matches;        /* matches seen in the window */
-    size_t rule_len;         /* key = rule id, 0x1F, dedupe key */
+    struct s_entry_t *next;          /* hash chain */
+    uint64_t hash;                   /* of key and window start */
+    int64_t window_start_us;         /* window this entry stands for */
+    int64_t expire_us;               /* forgotten once the watermark passes this */
+    uint32_t matches;                /* matches seen in the window */
+    uint8_t (*members)[WF_UUID_LEN]; /* distinct checks: ids counted so far (owned), or NULL */
+    uint32_t n_members;              /* ids in members */
+    uint32_t members_cap;            /* slots allocated in members */
+    size_t rule_len;                 /* key = rule id, 0x1F, dedupe key */
     char key[];
 } s_entry_t;
 
@@ -74,6 +77,15 @@ void alert_throttle_alert_id(wf_uuid_t *out, const char *rule_id, const char *de
     wf_id_derive(out, "alert", parts, 3);
 }
 
+void alert_throttle_escalation_id(wf_uuid_t *out, const char *rule_id, const char *dedupe_key,
+                                  int64_t window_start_us, const char *level)
+{
+    char start[24];
+    snprintf(start, sizeof start, "%" PRId64, window_start_us);
+    const char *parts[] = {rule_id, dedupe_key, start, "escalate", level};
+    wf_id_derive(out, "alert", parts, 5);
+}
+
 alert_throttle_t *alert_throttle_new(int64_t lateness_us, size_t max_entries)
 {
     alert_throttle_t *self = calloc(1, sizeof *self);
@@ -94,8 +106,10 @@ void alert_throttle_destroy(alert_throttle_t **self_p)
     if (!self_p || !*self_p)
         return;
     alert_throttle_t *self = *self_p;
-    for (size_t i = 0; i < self->size; i++)
+    for (size_t i = 0; i < self->size; i++) {
+        free(self->heap[i]->members);
         free(self->heap[i]);
+    }
     free(self->heap);
     free(self->buckets);
     free(self);
@@ -151,6 +165,7 @@ static void s_evict_top(alert_throttle_t *self)
         link = &(*link)->next;
     if (*link)
         *link = top->next;
+    free(top->members);
     free(top);
 }
 
@@ -172,8 +187,9 @@ static void s_grow_buckets(alert_throttle_t *self)
 }
 
 static int s_insert(alert_throttle_t *self, uint64_t hash, const char *rule_id,
-                    const char *dedupe_key, int64_t window_start, int64_t expire)
+                    const char *dedupe_key, int64_t window_start, int64_t expire, s_entry_t **out)
 {
+    *out = NULL;
     while (self->size >= self->max_entries) {
         s_evict_top(self);
         self->evicted_cap++;
@@ -205,6 +221,7 @@ static int s_insert(alert_throttle_t *self, uint64_t hash, const char *rule_id,
     s_heap_up(self, self->size - 1);
     if (self->size > self->n_buckets)
         s_grow_buckets(self);
+    *out = entry;
     return WF_OK;
 }
 
@@ -220,11 +237,14 @@ static void s_advance(alert_throttle_t *self, int64_t event_us, int64_t now_us)
     }
 }
 
-int alert_throttle_check(alert_throttle_t *self, const char *rule_id, const char *dedupe_key,
-                         int64_t event_us, int64_t window_us, int64_t now_us,
-                         alert_throttle_result_t *result)
+/* Finds or creates the entry of (rule, key, window of event_us); *found says which. */
+static int s_lookup(alert_throttle_t *self, const char *rule_id, const char *dedupe_key,
+                    int64_t event_us, int64_t window_us, int64_t now_us,
+                    alert_throttle_result_t *result, s_entry_t **entry, bool *found)
 {
     *result = (alert_throttle_result_t){.raise = true, .matches = 1};
+    *entry = NULL;
+    *found = false;
     if (window_us <= 0)
         return WF_EINVAL;
     int64_t start = alert_throttle_window_start(event_us, window_us);
@@ -235,16 +255,76 @@ int alert_throttle_check(alert_throttle_t *self, const char *rule_id, const char
     uint64_t hash = s_hash(rule_id, dedupe_key, start);
     for (s_entry_t *e = self->buckets[hash & (self->n_buckets - 1)]; e; e = e->next) {
         if (s_same(e, hash, rule_id, dedupe_key, start)) {
-            if (e->matches < UINT32_MAX)
-                e->matches++;
-            result->raise = false;
-            result->matches = e->matches;
+            *entry = e;
+            *found = true;
             return WF_OK;
         }
     }
     /* a late window is remembered too, until the watermark next moves, so a burst of late
      * events for one window still raises once */
-    return s_insert(self, hash, rule_id, dedupe_key, start, expire);
+    return s_insert(self, hash, rule_id, dedupe_key, start, expire, entry);
+}
+
+int alert_throttle_check(alert_throttle_t *self, const char *rule_id, const char *dedupe_key,
+                         int64_t event_us, int64_t window_us, int64_t now_us,
+                         alert_throttle_result_t *result)
+{
+    s_entry_t *entry;
+    bool found;
+    int rc =
+        s_lookup(self, rule_id, dedupe_key, event_us, window_us, now_us, result, &entry, &found);
+    if (rc == WF_OK && found) {
+        if (entry->matches < UINT32_MAX)
+            entry->matches++;
+        result->raise = false;
+        result->matches = entry->matches;
+    }
+    return rc;
+}
+
+static bool s_has_member(const s_entry_t *entry, const uint8_t member[WF_UUID_LEN])
+{
+    for (uint32_t i = 0; i < entry->n_members; i++)
+        if (memcmp(entry->members[i], member, WF_UUID_LEN) == 0)
+            return true;
+    return false;
+}
+
+int alert_throttle_check_distinct(alert_throttle_t *self, const char *rule_id,
+                                  const char *dedupe_key, const uint8_t member[WF_UUID_LEN],
+                                  uint32_t max_members, int64_t event_us, int64_t window_us,
+                                  int64_t now_us, alert_throttle_result_t *result)
+{
+    s_entry_t *entry;
+    bool found;
+    int rc =
+        s_lookup(self, rule_id, dedupe_key, event_us, window_us, now_us, result, &entry, &found);
+    if (rc != WF_OK)
+        return rc;
+    if (found && s_has_member(entry, member)) {
+        result->raise = false;
+        result->duplicate = true;
+    } else {
+        if (found && entry->matches < UINT32_MAX)
+            entry->matches++;
+        if (entry->n_members < max_members) { /* past max_members the count is all that matters */
+            if (entry->n_members == entry->members_cap) {
+                uint32_t cap = entry->members_cap ? entry->members_cap * 2 : 4;
+                cap = cap < max_members ? cap : max_members;
+                uint8_t(*members)[WF_UUID_LEN] = realloc(entry->members, cap * sizeof *members);
+                if (!members)
+                    return WF_ENOMEM; /* counted, but a repeat of this id may count again */
+                entry->members = members;
+                entry->members_cap = cap;
+            }
+            memcpy(entry->members[entry->n_members++], member, WF_UUID_LEN);
+        }
+        result->raise = !found;
+    }
+    result->matches = entry->matches;
+    result->members = (const uint8_t(*)[WF_UUID_LEN])entry->members;
+    result->n_members = entry->n_members;
+    return WF_OK;
 }
 
 size_t alert_throttle_size(const alert_throttle_t *self)

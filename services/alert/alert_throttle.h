@@ -11,8 +11,9 @@
  * raises (a homicide reported days late still deserves an alert; the deterministic id lets
  * the idempotent write absorb a repeat), and the caller counts it.
  *
- * Each entry also counts the matches in its window, which is what a later escalation rule
- * ("raise severity when N matches in T") reads.
+ * Each entry also counts the matches in its window. Escalation ("N matches in T raise severity
+ * S") counts with check_distinct(), which also remembers the ids counted, so a redelivered or
+ * re-ingested event is not counted twice.
  */
 #ifndef ALERT_THROTTLE_H
 #define ALERT_THROTTLE_H
@@ -33,6 +34,10 @@ typedef struct {
     bool late;               /* the window was behind the eviction horizon */
     int64_t window_start_us; /* floor(event time / window) × window */
     uint32_t matches;        /* matches of this key in this window, this one included */
+    bool duplicate;          /* check_distinct: this id was counted before (not again) */
+    const uint8_t (*members)[WF_UUID_LEN]; /* check_distinct: ids counted (borrowed until the
+                                            * next check), first counted first */
+    uint32_t n_members;                    /* ids in members */
 } alert_throttle_result_t;
 
 /* A throttle that remembers windows for lateness_us after they end and holds at most
@@ -50,6 +55,15 @@ int alert_throttle_check(alert_throttle_t *self, const char *rule_id, const char
                          int64_t event_us, int64_t window_us, int64_t now_us,
                          alert_throttle_result_t *result);
 
+/* As check(), counting distinct ids: a member (event id) already counted in the window leaves
+ * the count as it is and sets result->duplicate. Up to max_members ids are remembered per
+ * window (the escalation count is enough); later ones are counted without the check. Returns 0,
+ * WF_EINVAL or WF_ENOMEM (as check(); the id may then be counted again later). */
+int alert_throttle_check_distinct(alert_throttle_t *self, const char *rule_id,
+                                  const char *dedupe_key, const uint8_t member[WF_UUID_LEN],
+                                  uint32_t max_members, int64_t event_us, int64_t window_us,
+                                  int64_t now_us, alert_throttle_result_t *result);
+
 /* floor(t / window) × window, correct for times before the epoch. window_us > 0. */
 int64_t alert_throttle_window_start(int64_t t_us, int64_t window_us);
 
@@ -57,6 +71,12 @@ int64_t alert_throttle_window_start(int64_t t_us, int64_t window_us);
  * µs). Deterministic, so replays and restarts produce the same id. */
 void alert_throttle_alert_id(wf_uuid_t *out, const char *rule_id, const char *dedupe_key,
                              int64_t window_start_us);
+
+/* The id of an escalated alert: UUIDv5("alert", rule_id, dedupe_key, escalation window start,
+ * "escalate", level) where level is the escalated severity's name — one per level per window,
+ * the same after any replay, and never equal to an ordinary alert's id. */
+void alert_throttle_escalation_id(wf_uuid_t *out, const char *rule_id, const char *dedupe_key,
+                                  int64_t window_start_us, const char *level);
 
 /* Windows currently remembered. */
 size_t alert_throttle_size(const alert_throttle_t *self);

@@ -145,8 +145,8 @@ static size_t s_utf8_len(const unsigned char *p, size_t avail)
     return n;
 }
 
-/* A JSON string of text; invalid UTF-8 bytes become U+FFFD (only then is a copy made). */
-static json_t *s_json_text(const char *text)
+/* Invalid UTF-8 bytes become U+FFFD (only then is a copy made). */
+json_t *enrich_json_text(const char *text)
 {
     const char *value = text ? text : "";
     json_t *json = json_string(value);
@@ -196,7 +196,7 @@ static int s_json_put(json_t *object, const char *name, json_t *value)
     return json_object_set_new(object, name, all);
 }
 
-static int s_json_dump(const json_t *object, enrich_json_buf_t *buf)
+int enrich_json_dump(const json_t *object, enrich_json_buf_t *buf)
 {
     size_t need = json_dumpb(object, buf->text, buf->cap, JSON_COMPACT);
     if (need == 0)
@@ -220,8 +220,8 @@ int enrich_event_attributes_json(const Wf__NormalizedEvent *event, enrich_json_b
     int rc = object ? WF_OK : WF_ENOMEM;
     for (size_t i = 0; rc == WF_OK && i < event->n_attributes; i++) {
         const Wf__Attribute *attribute = event->attributes[i];
-        json_t *name = s_json_text(attribute->name);
-        json_t *value = s_json_text(attribute->value);
+        json_t *name = enrich_json_text(attribute->name);
+        json_t *value = enrich_json_text(attribute->value);
         if (!name || !value) {
             json_decref(value);
             rc = WF_ENOMEM;
@@ -231,7 +231,7 @@ int enrich_event_attributes_json(const Wf__NormalizedEvent *event, enrich_json_b
         json_decref(name);
     }
     if (rc == WF_OK)
-        rc = s_json_dump(object, buf);
+        rc = enrich_json_dump(object, buf);
     json_decref(object);
     return rc;
 }

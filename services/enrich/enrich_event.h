@@ -78,6 +78,15 @@ int enrich_event_attributes_json(const Wf__NormalizedEvent *event, enrich_json_b
 /* Frees the buffer's memory (the struct itself is the caller's). */
 void enrich_json_buf_fini(enrich_json_buf_t *buf);
 
+struct json_t; /* jansson's */
+
+/* A new JSON string of text (NULL reads as ""); bytes that are not valid UTF-8 become U+FFFD.
+ * NULL when out of memory. */
+struct json_t *enrich_json_text(const char *text);
+
+/* Writes json compactly into buf. Returns 0 or WF_ENOMEM. */
+int enrich_json_dump(const struct json_t *json, enrich_json_buf_t *buf);
+
 /* What a dead letter says about a record enrich could not accept. Everything is borrowed. */
 typedef struct {
     const char *source;   /* the topic it came from */

@@ -1,9 +1,11 @@
 /* enrich_service.c — wf-enrich's glue: boundaries from PostGIS, events in and out.
  *
- * At start the boundary set is read from PostGIS into the area index (enrich_areas). Then each
- * step receives a batch of NormalizedEvents, assigns district and beat (enrich_event), appends
- * the events to the COPY writer of the events table, publishes EnrichedEvents, commits the
- * writer and acknowledges the batch. Nothing is acknowledged before it is durable, so a crash
+ * At start the boundary set is read from PostGIS into the area index (enrich_areas), and the
+ * NIBRS tables and hot lists into enrich_reference (refreshed between batches). Then each
+ * step receives a batch of NormalizedEvents, assigns district and beat (enrich_event), the
+ * NIBRS offense and hot-list hits (enrich_nibrs, enrich_hotlist), appends the events to the
+ * COPY writer of the events table, publishes EnrichedEvents, commits the writer and
+ * acknowledges the batch. Nothing is acknowledged before it is durable, so a crash
  * or a PostGIS outage means replay, never loss; replays are absorbed by the events table's key.
  * Records enrich cannot accept become dead letters (PostGIS and topics.deadletters).
  */
@@ -23,12 +25,14 @@
 #include "enrich.h"
 #include "enrich_areas.h"
 #include "enrich_event.h"
+#include "enrich_reference.h"
 
 #define S_EVENT_COLUMNS                                                                            \
     "event_id, occurred_at, reported_at, ingested_at, enriched_at, agency, source, "               \
     "source_record_id, revision, incident_number, kind, offense_code, offense_text, "              \
     "location_type, priority, address, geom, district, beat, area_method, boundary_set, "          \
-    "source_district, source_beat, dissemination, source_position, attributes"
+    "source_district, source_beat, dissemination, source_position, attributes, nibrs_code, "       \
+    "nibrs_category, crime_against, hotlist_hits"
 
 static const wf_pgwriter_spec_t s_events_spec = {
     .name = "events",
@@ -39,7 +43,8 @@ static const wf_pgwriter_spec_t s_events_spec = {
                  "offense_code text, offense_text text, location_type text, priority smallint, "
                  "address text, geom geometry(Point, 4326), district text, beat text, "
                  "area_method text, boundary_set text, source_district text, source_beat text, "
-                 "dissemination text, source_position text, attributes jsonb"
+                 "dissemination text, source_position text, attributes jsonb, nibrs_code text, "
+                 "nibrs_category text, crime_against text, hotlist_hits jsonb"
                  ") ON COMMIT DELETE ROWS",
     .copy_sql = "COPY events_stage (" S_EVENT_COLUMNS ") FROM STDIN",
     .prepare_sql = "SELECT wf_ensure_event_partitions("
@@ -72,23 +77,27 @@ static const char *const s_area_counters[] = {
 };
 
 struct enrich_service_t {
-    wf_service_t *svc;           /* borrowed: configuration and counters */
-    const char *topic_in;        /* topics.normalized (borrowed from the configuration) */
-    const char *topic_out;       /* topics.enriched */
-    const char *topic_dead;      /* topics.deadletters */
-    double tolerance_m;          /* enrich.snap_tolerance_m */
-    double context_m;            /* copies to neighbouring cells within this (Kafka), or 0 */
-    bool persist;                /* enrich.persist: false only for benchmarks */
-    int64_t retry_max_us;        /* pg.retry_max_backoff */
-    size_t batch_max;            /* transport.batch_max */
-    char boundary_set[128];      /* the set in use, copied into every EnrichedEvent */
-    enrich_areas_t *areas;       /* district and beat index */
-    wf_pgwriter_t *events;       /* events table writer; its connection loads boundaries */
-    wf_pgwriter_t *dead_letters; /* dead_letters table writer */
-    wf_transport_t *transport;   /* in: topics.normalized; out: enriched, deadletters */
-    wf_histogram_t *latency;     /* latency_us: ingest → published here */
-    enrich_json_buf_t json;      /* attributes JSON, reused per event */
-    uint64_t refused;            /* event rows PostgreSQL refused during the current flush */
+    wf_service_t *svc;             /* borrowed: configuration and counters */
+    const char *topic_in;          /* topics.normalized (borrowed from the configuration) */
+    const char *topic_out;         /* topics.enriched */
+    const char *topic_dead;        /* topics.deadletters */
+    double tolerance_m;            /* enrich.snap_tolerance_m */
+    double context_m;              /* copies to neighbouring cells within this (Kafka), or 0 */
+    bool persist;                  /* enrich.persist: false only for benchmarks */
+    int64_t retry_max_us;          /* pg.retry_max_backoff */
+    size_t batch_max;              /* transport.batch_max */
+    char boundary_set[128];        /* the set in use, copied into every EnrichedEvent */
+    enrich_areas_t *areas;         /* district and beat index */
+    wf_pgwriter_t *events;         /* events table writer; its connection loads boundaries */
+    wf_pgwriter_t *dead_letters;   /* dead_letters table writer */
+    wf_transport_t *transport;     /* in: topics.normalized; out: enriched, deadletters */
+    wf_histogram_t *latency;       /* latency_us: ingest → published here */
+    enrich_json_buf_t json;        /* attributes JSON, reused per event */
+    enrich_json_buf_t hits_json;   /* hotlist_hits JSON, reused per event */
+    enrich_reference_t *reference; /* NIBRS tables and hot lists, kept current */
+    enrich_hotlist_fields_t hotlist_fields; /* enrich.hotlist.*_fields (borrowed) */
+    enrich_hotlist_hits_t hits;             /* hot-list hits of the current event */
+    uint64_t refused; /* event rows PostgreSQL refused during the current flush */
 };
 
 /* ---- start-up: boundaries ---------------------------------------------------------------- */
@@ -327,7 +336,46 @@ static void s_put_event(enrich_service_t *self, const Wf__EnrichedEvent *enriche
     wf_pgwriter_put_text(w, enrich_event_dissemination_name(e->dissemination));
     s_put_optional(w, e->source_position);
     wf_pgwriter_put_textn(w, self->json.text, self->json.len);
+    s_put_optional(w, enriched->nibrs_code);
+    s_put_optional(w, enriched->nibrs_category);
+    s_put_optional(w, enriched->crime_against);
+    if (self->hits.count == 0)
+        wf_pgwriter_put_null(w);
+    else if (enrich_hotlist_hits_json(&self->hits, &self->hits_json) == WF_OK)
+        wf_pgwriter_put_textn(w, self->hits_json.text, self->hits_json.len);
+    else {
+        wf_log_error("out of memory encoding hot-list hits");
+        abort();
+    }
     wf_pgwriter_row_end(w);
+}
+
+/* NIBRS classification and hot-list hits of one event, counted. */
+static void s_classify(enrich_service_t *self, Wf__EnrichedEvent *enriched)
+{
+    static const char *const basis_counters[] = {"nibrs.unclassified", "nibrs.by_agency_code",
+                                                 "nibrs.by_kind"};
+    const Wf__NormalizedEvent *e = enriched->event;
+    enrich_nibrs_basis_t basis;
+    const enrich_nibrs_offense_t *offense = enrich_nibrs_classify(
+        enrich_reference_nibrs(self->reference), e->agency, e->offense_code, e->kind, &basis);
+    wf_stats_add(self->svc->stats, basis_counters[basis], 1);
+    if (offense) {
+        enriched->nibrs_code = offense->code;
+        enriched->nibrs_category = offense->category;
+        enriched->crime_against = offense->crime_against;
+    }
+    if (enrich_hotlist_check(enrich_reference_hotlist(self->reference), e, &self->hotlist_fields,
+                             wf_clock_now_us(), &self->hits) != WF_OK) {
+        wf_log_error("out of memory matching hot lists");
+        abort(); /* acknowledging would lose the hits; a restart replays the batch */
+    }
+    enriched->n_hotlist_hits = self->hits.count;
+    enriched->hotlist_hits = self->hits.hits;
+    if (self->hits.count) {
+        wf_stats_add(self->svc->stats, "hotlist.events_hit", 1);
+        wf_stats_add(self->svc->stats, "hotlist.hits", self->hits.count);
+    }
 }
 
 /* Publishes context copies of a located event to the cells whose border it is within
@@ -371,6 +419,7 @@ static int s_process(enrich_service_t *self, const wf_delivery_t *delivery)
 
     Wf__EnrichedEvent enriched = WF__ENRICHED_EVENT__INIT;
     enrich_event_enriched(&enriched, event, &assignment, self->boundary_set, wf_clock_now_us());
+    s_classify(self, &enriched);
     if (self->persist)
         s_put_event(self, &enriched, in->ingest_ts_us);
 
@@ -443,6 +492,7 @@ static int s_commit(enrich_service_t *self)
 int enrich_service_step(enrich_service_t *self)
 {
     const wf_delivery_t *deliveries = NULL;
+    enrich_reference_refresh(self->reference); /* between batches: hits borrow from the lists */
     int n = wf_transport_recv(self->transport, &deliveries, self->batch_max, 100);
     if (n < 0)
         return n == WF_EINTR ? WF_OK : n;
@@ -490,6 +540,13 @@ enrich_service_t *enrich_service_new(wf_service_t *svc, char *errbuf, size_t err
     if (!self->events || s_load_boundaries(self, errbuf, errlen) != WF_OK)
         goto fail;
     wf_pgwriter_set_reject_handler(self->events, s_on_refused_event, self);
+    self->reference = enrich_reference_new(config, svc->stats, errbuf, errlen);
+    if (!self->reference)
+        goto fail;
+    self->hotlist_fields.plate_field_count =
+        wf_config_list(config, "enrich.hotlist.plate_fields", &self->hotlist_fields.plate_fields);
+    self->hotlist_fields.person_field_count =
+        wf_config_list(config, "enrich.hotlist.person_fields", &self->hotlist_fields.person_fields);
     self->dead_letters = wf_pgwriter_new(conninfo, &s_dead_letters_spec, errbuf, errlen);
     if (!self->dead_letters)
         goto fail;
@@ -526,6 +583,9 @@ void enrich_service_destroy(enrich_service_t **self_p)
     wf_pgwriter_destroy(&self->events);
     enrich_areas_destroy(&self->areas);
     enrich_json_buf_fini(&self->json);
+    enrich_json_buf_fini(&self->hits_json);
+    enrich_hotlist_hits_fini(&self->hits);
+    enrich_reference_destroy(&self->reference);
     free(self);
     *self_p = NULL;
 }

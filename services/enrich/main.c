@@ -1,4 +1,4 @@
-/* main.c — wf-enrich: assigns district and beat to every normalised event.
+/* main.c — wf-enrich: district, beat, NIBRS offense and hot-list hits of every normalised event.
  *
  * Arguments and configuration come through the common service scaffolding; the work is in
  * enrich_service.c. Exit status: 0 after a requested stop, 1 when the service could not start or
@@ -16,9 +16,10 @@ static const char s_usage[] =
     "Usage: wf-enrich [options]\n"
     "\n"
     "Consumes normalised events (topics.normalized), assigns district and beat from the boundary\n"
-    "set in PostGIS (enrich.boundary_set; empty = the latest), stores them in the events table\n"
-    "and publishes enriched events (topics.enriched). Keys: enrich.snap_tolerance_m,\n"
-    "enrich.persist, pg.conninfo, transport.*.\n";
+    "set in PostGIS (enrich.boundary_set; empty = the latest), the NIBRS offense (wf-admin nibrs)\n"
+    "and hot-list hits (wf-admin hotlist), stores them in the events table and publishes\n"
+    "enriched events (topics.enriched). Keys: enrich.snap_tolerance_m, enrich.persist,\n"
+    "enrich.reference_poll, enrich.hotlist.*, pg.conninfo, transport.*.\n";
 
 int main(int argc, char **argv)
 {

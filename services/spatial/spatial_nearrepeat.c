@@ -197,6 +197,8 @@ static int s_push_match(s_matches_t *out, const spatial_window_entry_t *held, do
     memcpy(match->event_id, held->event_id, sizeof match->event_id);
     match->distance_m = distance_m;
     match->dt_s = dt_us / WF_US_PER_SEC;
+    match->lon = held->lon;
+    match->lat = held->lat;
     return WF_OK;
 }
 

@@ -98,6 +98,7 @@ typedef struct {
     uint8_t event_id[16]; /* the related event */
     double distance_m;    /* great-circle distance */
     int64_t dt_s;         /* added event's time minus the related (earlier) event's, s, >= 0 */
+    double lon, lat;      /* the related event's point */
 } spatial_nearrepeat_match_t;
 
 typedef struct {

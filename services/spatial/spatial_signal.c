@@ -25,6 +25,7 @@ struct spatial_signal_t {
     Wf__RelatedEvent *related;          /* max_related messages */
     Wf__RelatedEvent **related_ptrs;    /* signal.related points here */
     const uint8_t **related_ids;        /* the same ids for a uuid[] column */
+    Wf__Point *related_locations;       /* where each related event happened */
     wf_uuid_t signal_id;                /* signal.signal_id points here */
     uint8_t event_id[WF_UUID_LEN];      /* signal.event_id points here */
     char cell[SPATIAL_GEO_CELL_ID_LEN]; /* hotspot identity */
@@ -44,7 +45,8 @@ spatial_signal_t *spatial_signal_new(const spatial_signal_config_t *config)
     self->related = calloc(config->max_related, sizeof *self->related);
     self->related_ptrs = calloc(config->max_related, sizeof *self->related_ptrs);
     self->related_ids = calloc(config->max_related, sizeof *self->related_ids);
-    if (!self->related || !self->related_ptrs || !self->related_ids) {
+    self->related_locations = calloc(config->max_related, sizeof *self->related_locations);
+    if (!self->related || !self->related_ptrs || !self->related_ids || !self->related_locations) {
         spatial_signal_destroy(&self);
         return NULL;
     }
@@ -63,6 +65,7 @@ void spatial_signal_destroy(spatial_signal_t **self_p)
     free(self->related);
     free(self->related_ptrs);
     free(self->related_ids);
+    free(self->related_locations);
     free(self);
     *self_p = NULL;
 }
@@ -166,6 +169,10 @@ static Wf__SpatialSignal *s_build(spatial_signal_t *self, const s_subject_t *sub
         item->event_id.len = WF_UUID_LEN;
         item->distance_m = related[i].distance_m;
         item->dt_s = related[i].dt_s;
+        self->related_locations[i] = (Wf__Point)WF__POINT__INIT;
+        self->related_locations[i].lon = related[i].lon;
+        self->related_locations[i].lat = related[i].lat;
+        item->location = &self->related_locations[i];
         self->related_ids[i] = related[i].event_id;
     }
     signal->n_related = listed;

@@ -165,6 +165,11 @@ static bool s_admin(harness_t *h, const char *const *args)
     return true;
 }
 
+bool harness_admin(harness_t *h, const char *const *args)
+{
+    return s_admin(h, args);
+}
+
 static bool s_load_chicago(harness_t *h)
 {
     const char *const migrate[] = {"migrate", NULL};
@@ -205,7 +210,14 @@ static bool s_load_chicago(harness_t *h)
         "3",
         harness_source("data/chicago/boundaries/police_districts.geojson.xz"),
         NULL};
-    return s_admin(h, migrate) && s_admin(h, beats) && s_admin(h, districts);
+    const char *const nibrs[] = {"nibrs",
+                                 "load",
+                                 "--offense-types",
+                                 harness_source("data/reference/nibrs_offense_type.csv.xz"),
+                                 "--kinds",
+                                 harness_source("data/reference/watchfloor_kind_nibrs.csv"),
+                                 NULL};
+    return s_admin(h, migrate) && s_admin(h, beats) && s_admin(h, districts) && s_admin(h, nibrs);
 }
 
 /* A developer's shell may hold a deployment's settings (eval "$(scripts/pg env)" exports
@@ -325,7 +337,7 @@ static pid_t s_start(harness_t *h, const char *name, const char *instance)
     snprintf(set, sizeof set, "instance=%s", instance ? instance : "");
     const char *const args[] = {"--set", set, NULL};
     pid_t pid = s_spawn(h, s, harness_binary(binary), instance ? args : NULL);
-    int subscriptions = strcmp(name, "alert") == 0 ? 2 : 1;
+    int subscriptions = strcmp(name, "alert") == 0 ? 2 : strcmp(name, "console") == 0 ? 3 : 1;
     int64_t deadline = s_deadline(h, 30);
     while (s_log_count(h, s, "consuming topic=") < subscriptions) {
         if (s_now_ms() > deadline || waitpid(pid, NULL, WNOHANG) == pid) {

@@ -39,14 +39,19 @@ typedef struct {
     char kafka_bootstrap[512];
 } harness_t;
 
-/* Creates the scratch directory and database, applies migrations and loads the Chicago
- * boundaries. extra_yaml is appended to the generated deployment file (may be NULL).
+/* Creates the scratch directory and database, applies migrations, loads the Chicago
+ * boundaries and the NIBRS tables (data/reference). extra_yaml is appended to the generated
+ * deployment file (may be NULL).
  * Returns false (after printing why) when the environment is not there. */
 bool harness_start(harness_t *h, const char *name, const char *extra_yaml);
 
 /* Stops every service with SIGTERM, drops the database (unless WF_TEST_KEEP is set) and removes
  * the dir. Returns how many services did not exit with status 0. */
 int harness_stop(harness_t *h);
+
+/* Runs wf-admin with the deployment file and args (NULL-terminated, e.g. {"hotlist", "import",
+ * …}); its output goes to dir/admin.log. True when it exited with 0. */
+bool harness_admin(harness_t *h, const char *const *args);
 
 /* Path of a binary in the build tree ("services/enrich/wf-enrich") or a repo file. */
 const char *harness_binary(const char *relative);

@@ -57,7 +57,8 @@ static void s_run(bool kafka, int copies, bool citywide, s_result_t *out)
      * speeds (two copies) are seconds, so months of event time, apart. Real feeds are seconds
      * apart; the detector must take this as on time, or the comparison measures lateness. */
     assert_true(harness_start(&h, kafka ? "kafka_pipe" : "zmq_pipe",
-                              "spatial:\n  near_repeat:\n    lateness: 3650d\n"));
+                              "spatial:\n  near_repeat:\n    lateness: 3650d\n"
+                              "console:\n  listen: \"127.0.0.1:0\"\n"));
     if (kafka)
         assert_true(harness_kafka_start(&h, 3));
     const char *stages[] = {"enrich", "spatial", "alert"};
@@ -66,6 +67,8 @@ static void s_run(bool kafka, int copies, bool citywide, s_result_t *out)
         if (copies > 1)
             assert_true(harness_start_copy(&h, stages[s], "b") > 0);
     }
+    if (copies == 1) /* the console works over either back end */
+        assert_true(harness_start_service(&h, "console") > 0);
     char slice[400], profile[400];
     if (citywide)
         assert_true(harness_write_events(&h, S_SLICE_ROWS, slice, sizeof slice));
@@ -93,6 +96,11 @@ static void s_run(bool kafka, int copies, bool citywide, s_result_t *out)
     assert_true(harness_query_text(
         &h, "SELECT md5(string_agg(alert_id::text, ',' ORDER BY alert_id)) FROM alerts",
         out->alerts_digest, sizeof out->alerts_digest));
+    if (copies == 1) { /* every stored event and alert reached the console's stream */
+        assert_int_equal(harness_stat(&h, "console", "streamed.event"), out->events);
+        assert_int_equal(harness_stat(&h, "console", "streamed.alert"), out->alerts);
+        assert_true(harness_stat(&h, "console", "streamed.signal") >= out->signals);
+    }
     printf("%-5s copies=%d events=%lld signals=%lld alerts=%lld dead_letters=%lld\n",
            kafka ? "kafka" : "zmq", copies, (long long)out->events, (long long)out->signals,
            (long long)out->alerts, (long long)out->dead_letters);

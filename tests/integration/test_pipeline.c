@@ -4,7 +4,9 @@
  * accepted event is stored exactly once; that enrich's beat agrees with the beat recorded in
  * the data (≥ 99% for the 2014 file, whose beats match the Dec-2012 boundaries we ship; printed
  * for the others, recorded after beats were redrawn); that alerts exist and reference real
- * events; and that replaying the same files leaves every table's row count unchanged.
+ * events; that every event is NIBRS-classified as the kind crosswalk and CPD's agency codes say
+ * (none for kind other); and that replaying the same files leaves every table's row count
+ * unchanged.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -80,9 +82,98 @@ static double s_beat_agreement(harness_t *h, const s_feed_t *feed, int64_t *loca
         pattern);
 }
 
+/* Events of kind with the given NIBRS code, category and crime against, out of all of kind. */
+static void s_check_nibrs_kind(harness_t *h, const char *kind, const char *code,
+                               const char *category, const char *against)
+{
+    char expected[256]; /* one parameter: kind|code|category|against */
+    snprintf(expected, sizeof expected, "%s|%s|%s|%s", kind, code, category, against);
+    int64_t all = harness_query_int1(h, "SELECT count(*) FROM events WHERE kind = $1", kind);
+    int64_t classified = harness_query_int1(
+        h,
+        "SELECT count(*) FROM events WHERE kind = split_part($1, '|', 1) AND nibrs_code = "
+        "split_part($1, '|', 2) AND nibrs_category = split_part($1, '|', 3) AND crime_against = "
+        "split_part($1, '|', 4)",
+        expected);
+    printf("  %-22s %6lld events, %6lld → %s \"%s\" (%s)\n", kind, (long long)all,
+           (long long)classified, code, category, against);
+    assert_true(all > 0);
+    assert_int_equal(classified, all);
+}
+
+/* NIBRS classification: by kind through the crosswalk, by CPD code where the agency table
+ * (tests/data/cpd_nibrs_agency_codes.csv) says otherwise, none for kind other. */
+static void s_check_nibrs(harness_t *h)
+{
+    printf("NIBRS classification by kind (crosswalk data/reference/watchfloor_kind_nibrs.csv):\n");
+    s_check_nibrs_kind(h, "burglary.residential", "220", "Burglary/Breaking & Entering",
+                       "Property");
+    s_check_nibrs_kind(h, "robbery", "120", "Robbery", "Property");
+    s_check_nibrs_kind(h, "assault.aggravated", "13A", "Assault Offenses", "Person");
+    s_check_nibrs_kind(h, "narcotics", "35A", "Drug/Narcotic Offenses", "Society");
+    /* homicide: 0110/0130 by kind (09A); 0141/0142 by CPD code (09B); both Homicide, Person */
+    int64_t homicides = harness_query_int(h, "SELECT count(*) FROM events WHERE kind = 'homicide'");
+    int64_t murder = harness_query_int(
+        h, "SELECT count(*) FROM events WHERE kind = 'homicide' AND nibrs_code = '09A' AND "
+           "nibrs_category = 'Homicide Offenses' AND crime_against = 'Person'");
+    int64_t negligent = harness_query_int(
+        h, "SELECT count(*) FROM events WHERE kind = 'homicide' AND nibrs_code = '09B' AND "
+           "offense_code IN ('0141', '0142') AND crime_against = 'Person'");
+    printf("  %-22s %6lld events, %lld → 09A, %lld → 09B (CPD 0141/0142)\n", "homicide",
+           (long long)homicides, (long long)murder, (long long)negligent);
+    assert_true(murder > 0);
+    assert_int_equal(murder + negligent, homicides);
+    /* the agency table overrides the kind: retail theft is Shoplifting, not All Other Larceny */
+    int64_t retail =
+        harness_query_int(h, "SELECT count(*) FROM events WHERE offense_code = '0860'");
+    assert_true(retail > 0);
+    assert_int_equal(harness_query_int(h, "SELECT count(*) FROM events WHERE offense_code = '0860'"
+                                          " AND nibrs_code = '23C' AND nibrs_category = "
+                                          "'Larceny/Theft Offenses'"),
+                     retail);
+    int64_t threats = harness_query_int(h, "SELECT count(*) FROM events WHERE offense_code = '2820'"
+                                           " AND kind = 'other' AND nibrs_code = '13C'");
+    printf("  CPD codes: 0860 retail theft %lld → 23C Shoplifting; 2820 telephone threat (kind "
+           "other) %lld → 13C Intimidation\n",
+           (long long)retail, (long long)threats);
+    assert_true(threats > 0);
+    /* other has no NIBRS equivalent; everything else is classified */
+    int64_t other = harness_query_int(h, "SELECT count(*) FROM events WHERE kind = 'other'");
+    assert_int_equal(harness_query_int(h, "SELECT count(*) FROM events WHERE kind = 'other' AND "
+                                          "nibrs_code IS NULL"),
+                     other - threats);
+    assert_int_equal(harness_query_int(h, "SELECT count(*) FROM events WHERE kind <> 'other' AND "
+                                          "(nibrs_code IS NULL OR nibrs_category IS NULL)"),
+                     0);
+    printf("  by crime against: Person %lld, Property %lld, Society %lld, none (kind other) "
+           "%lld\n",
+           (long long)harness_query_int(h, "SELECT count(*) FROM events WHERE crime_against = "
+                                           "'Person'"),
+           (long long)harness_query_int(h, "SELECT count(*) FROM events WHERE crime_against = "
+                                           "'Property'"),
+           (long long)harness_query_int(h, "SELECT count(*) FROM events WHERE crime_against = "
+                                           "'Society'"),
+           (long long)harness_query_int(h, "SELECT count(*) FROM events WHERE crime_against IS "
+                                           "NULL"));
+    printf("  enrich counters: nibrs.by_kind=%lld nibrs.by_agency_code=%lld "
+           "nibrs.unclassified=%lld\n",
+           (long long)harness_stat(h, "enrich", "nibrs.by_kind"),
+           (long long)harness_stat(h, "enrich", "nibrs.by_agency_code"),
+           (long long)harness_stat(h, "enrich", "nibrs.unclassified"));
+    assert_int_equal(harness_stat(h, "enrich", "nibrs.unclassified"), other - threats);
+    /* no plate or person fields in the Chicago files: no hot-list hit, none stored */
+    assert_int_equal(harness_query_int(h, "SELECT count(*) FROM events WHERE hotlist_hits IS NOT "
+                                          "NULL"),
+                     0);
+}
+
 static void test_chicago_replay_end_to_end(void **state)
 {
     harness_t *h = *state;
+    const char *const agency_codes[] = {"nibrs", "agency-codes", "CPD",
+                                        harness_source("tests/data/cpd_nibrs_agency_codes.csv"),
+                                        NULL};
+    assert_true(harness_admin(h, agency_codes));
     assert_true(harness_start_service(h, "enrich") > 0);
     assert_true(harness_start_service(h, "spatial") > 0);
     assert_true(harness_start_service(h, "alert") > 0);
@@ -113,6 +204,8 @@ static void test_chicago_replay_end_to_end(void **state)
         printf("beat agreement %s: %.4f of %lld located rows (beats redrawn after 2012)\n",
                s_feeds[i].file, agreement, (long long)located);
     }
+
+    s_check_nibrs(h);
 
     /* alerts exist and every event they name is stored */
     int64_t alerts = harness_query_int(h, "SELECT count(*) FROM alerts");

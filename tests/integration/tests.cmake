@@ -17,7 +17,8 @@ function(wf_add_integration_test name timeout)
     WF_SOURCE_DIR="${PROJECT_SOURCE_DIR}" WF_BINARY_DIR="${PROJECT_BINARY_DIR}")
   target_link_libraries(${target} PRIVATE wf_harness PkgConfig::CMOCKA PkgConfig::ZMQ)
   # the binaries under test must be current when the test runs
-  add_dependencies(${target} wf-ingest wf-enrich wf-spatial wf-alert wf-admin wf-kafka-mock)
+  add_dependencies(${target} wf-ingest wf-enrich wf-spatial wf-alert wf-console wf-admin
+                   wf-kafka-mock)
   add_test(NAME integration/${name} COMMAND ${target})
   math(EXPR tmo "${timeout} * ${WF_TEST_TIMEOUT_MULTIPLIER}")
   set_tests_properties(integration/${name} PROPERTIES LABELS "integration;pg" TIMEOUT ${tmo}
@@ -27,10 +28,18 @@ endfunction()
 wf_add_integration_test(pipeline 900)
 wf_add_integration_test(malformed 300)
 wf_add_integration_test(kill 600)
+# wf-alert's conditions, geofences (wf-admin import, SIGHUP) and escalation, rows in PostGIS.
+wf_add_integration_test(alert_rules 300)
+target_link_libraries(test_integration_alert_rules PRIVATE wfcommon)
 wf_add_integration_test(kafka_pipeline 900)
 # Kafka under faults: SIGKILL of each service, group takeover, broker outage (about 3.5 min).
 # WF_TEST_FILTER='*outage*' runs one of them.
 wf_add_integration_test(kafka_faults 1500)
+# wf-console's stream: a client that drops and resumes with Last-Event-ID misses no alert.
+wf_add_integration_test(console_stream 600)
+target_link_libraries(test_integration_console_stream PRIVATE sse_client PkgConfig::JANSSON
+                      ${CIVETWEB_LIBRARY} Threads::Threads)
+target_include_directories(test_integration_console_stream PRIVATE ${CIVETWEB_INCLUDE_DIR})
 # wf-admin replay: whole topic, changed rule over a time range, offset range, refusals.
 wf_add_integration_test(kafka_replay 900)
 
@@ -40,6 +49,8 @@ add_test(NAME deploy/check-compose
          COMMAND ${PROJECT_SOURCE_DIR}/tests/deploy/check-compose --bin-dir ${PROJECT_BINARY_DIR})
 set_tests_properties(deploy/check-compose PROPERTIES LABELS "unit;deploy" SKIP_RETURN_CODE 77
                      TIMEOUT 120)
+# Hot lists: ALPR reads through wf-ingest and wf-enrich against imported lists; reload.
+wf_add_integration_test(hotlist 300)
 # Webhooks from the real wf-alert: a live, a blackholed and a refusing endpoint while the
 # pipeline raises an alert per event; the alert path's timing, deliveries and their records.
 wf_add_integration_test(webhooks 300)

@@ -177,7 +177,7 @@ static void test_fields_say_what_the_alert_says(void **state)
     s_text(doc, "/cap:alert/cap:info/cap:parameter[cap:valueName='watchfloor:rule']/cap:value",
            text, sizeof text);
     assert_string_equal(text, "homicide_district_007");
-    snprintf(want, sizeof want, "https://console.example.org/alerts/%s", id);
+    snprintf(want, sizeof want, "https://console.example.org/#/alerts/%s", id);
     s_text(doc, "/cap:alert/cap:info/cap:web", text, sizeof text);
     assert_string_equal(text, want);
     xmlFreeDoc(doc);

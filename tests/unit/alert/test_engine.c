@@ -252,14 +252,29 @@ static void test_weapons_one_alert_per_beat_per_shift(void **state)
         alert_subject_t subject;
         const alert_outcome_t *outcomes;
         size_t n = s_eval_event(engine, &e, &subject, &outcomes);
-        assert_int_equal(n, 1);
-        assert_string_equal(outcomes[0].rule->id, "weapons_englewood_beats");
-        assert_string_equal(outcomes[0].dedupe_key, "beat:0713");
-        assert_true(outcomes[0].throttle.window_start_us == s_utc(2017, 2, 25, 0, 0));
-        if (outcomes[0].throttle.raise) {
+        assert_int_equal(n, 2); /* and weapons_beat_surge, below */
+        const alert_outcome_t *o = s_outcome(outcomes, n, "weapons_englewood_beats");
+        assert_non_null(o);
+        assert_string_equal(o->dedupe_key, "beat:0713");
+        assert_true(o->throttle.window_start_us == s_utc(2017, 2, 25, 0, 0));
+        /* the shipped escalation: the third violation of beat 0713 that UTC day */
+        const alert_outcome_t *surge = s_outcome(outcomes, n, "weapons_beat_surge");
+        assert_non_null(surge);
+        assert_int_equal(surge->match_count, i + 1);
+        assert_int_equal(surge->throttle.raise, i == 0);
+        assert_int_equal(surge->escalate, i == 2);
+        if (surge->escalate) {
+            const Wf__Alert *alert = alert_engine_build_escalated(engine, surge, &subject, NOW);
+            assert_int_equal(alert->severity, WF__SEVERITY__SEVERE);
+            assert_true(alert->escalated);
+            assert_int_equal(alert->match_count, 3);
+            assert_int_equal(alert->n_event_ids, 3);
+            assert_string_equal(alert->title, "Weapons violations in beat 0713");
+        }
+        if (o->throttle.raise) {
             raised++;
-            first_id = outcomes[0].alert_id;
-            const Wf__Alert *alert = alert_engine_build(engine, &outcomes[0], &subject, NOW);
+            first_id = o->alert_id;
+            const Wf__Alert *alert = alert_engine_build(engine, o, &subject, NOW);
             assert_string_equal(alert->title, "Weapons violation in beat 0713");
             assert_string_equal(alert->message, "weapons.possession at 058XX S THROOP ST, beat "
                                                 "0713 (district 007).");
@@ -281,15 +296,16 @@ static void test_weapons_one_alert_per_beat_per_shift(void **state)
     s_event_init(&e, &later, s_utc(2017, 11, 11, 0, 45));
     alert_subject_t subject;
     const alert_outcome_t *outcomes;
-    assert_int_equal(s_eval_event(engine, &e, &subject, &outcomes), 1);
+    assert_int_equal(s_eval_event(engine, &e, &subject, &outcomes), 2);
     assert_true(outcomes[0].throttle.raise);
     assert_false(outcomes[0].throttle.late);
+    assert_false(outcomes[1].escalate);
     /* 2017 Englewood id 10854250, 2017-02-18 20:11 CST: months behind the watermark now —
      * late, still raised */
     s_row_t old = {"10854250",    "weapons.possession", "056XX S ELIZABETH ST", "007", "0713", 0,
                    -87.656022371, 41.791500764};
     s_event_init(&e, &old, s_utc(2017, 2, 19, 2, 11));
-    assert_int_equal(s_eval_event(engine, &e, &subject, &outcomes), 1);
+    assert_int_equal(s_eval_event(engine, &e, &subject, &outcomes), 2);
     assert_true(outcomes[0].throttle.raise);
     assert_true(outcomes[0].throttle.late);
     alert_engine_destroy(&engine);
@@ -443,7 +459,8 @@ static void test_replay_and_reload(void **state)
         s_event_init(&e, &s_wpn_10860663, s_utc(2017, 2, 25, 6, 51));
         alert_subject_t subject;
         const alert_outcome_t *outcomes;
-        assert_int_equal(s_eval_event(engine, &e, &subject, &outcomes), 1);
+        assert_int_equal(s_eval_event(engine, &e, &subject, &outcomes), 2);
+        assert_string_equal(outcomes[0].rule->id, "weapons_englewood_beats"); /* file order */
         assert_true(outcomes[0].throttle.raise);
         ids[run] = outcomes[0].alert_id;
         if (run == 1) {
@@ -453,10 +470,12 @@ static void test_replay_and_reload(void **state)
             assert_int_equal(alert_engine_set_rules(engine, &again), 0);
             assert_null(again);
             s_event_init(&e, &s_wpn_10860483, s_utc(2017, 2, 25, 1, 34));
-            assert_int_equal(s_eval_event(engine, &e, &subject, &outcomes), 1);
-            assert_false(outcomes[0].throttle.raise); /* remembered across the reload */
-            assert_int_equal(alert_throttle_size(alert_engine_throttle(engine)), 1);
-            assert_int_equal(alert_rules_count(alert_engine_rules(engine)), 4);
+            assert_int_equal(s_eval_event(engine, &e, &subject, &outcomes), 2);
+            assert_false(outcomes[0].throttle.raise);     /* remembered across the reload */
+            assert_int_equal(outcomes[1].match_count, 2); /* so is the escalation count */
+            /* a window of each rule, and weapons_beat_surge's escalation count */
+            assert_int_equal(alert_throttle_size(alert_engine_throttle(engine)), 3);
+            assert_int_equal(alert_rules_count(alert_engine_rules(engine)), 5);
         }
         alert_engine_destroy(&engine);
     }

@@ -143,6 +143,167 @@ static void test_globs_and_lists(void **state)
     assert_false(alert_rule_match(s_rule("weapons_any_of"), &w));
 }
 
+/* Conditions on what enrich adds (NIBRS classification, hot-list hits) and the CAD priority. */
+static const char s_condition_rules[] = "rules:\n"
+                                        "  - id: property_burglary\n"
+                                        "    on: event\n"
+                                        "    nibrs_categories: ['Burglary*', Robbery]\n"
+                                        "    severity: minor\n"
+                                        "    title: t\n"
+                                        "    throttle: {key: event, window: 1h}\n"
+                                        "  - id: assault_codes\n"
+                                        "    on: event\n"
+                                        "    nibrs_codes: ['13?']\n"
+                                        "    severity: minor\n"
+                                        "    title: t\n"
+                                        "    throttle: {key: event, window: 1h}\n"
+                                        "  - id: against_persons\n"
+                                        "    on: event\n"
+                                        "    crime_against: [Person, Society]\n"
+                                        "    severity: minor\n"
+                                        "    title: t\n"
+                                        "    throttle: {key: event, window: 1h}\n"
+                                        "  - id: any_category\n"
+                                        "    on: event\n"
+                                        "    nibrs_categories: '*'\n"
+                                        "    severity: minor\n"
+                                        "    title: t\n"
+                                        "    throttle: {key: event, window: 1h}\n"
+                                        "  - id: urgent\n"
+                                        "    on: event\n"
+                                        "    max_priority: 2\n"
+                                        "    severity: minor\n"
+                                        "    title: t\n"
+                                        "    throttle: {key: event, window: 1h}\n"
+                                        "  - id: stolen_plates\n"
+                                        "    on: event\n"
+                                        "    hotlists: ['stolen-*']\n"
+                                        "    kinds: ['vehicle.*', 'alpr.read']\n"
+                                        "    severity: minor\n"
+                                        "    title: t\n"
+                                        "    throttle: {key: event, window: 1h}\n";
+
+static alert_rules_t *s_parse_conditions(void)
+{
+    char err[256];
+    alert_rules_t *rules = alert_rules_parse("conditions.yaml", s_condition_rules,
+                                             sizeof s_condition_rules - 1, err, sizeof err);
+    if (!rules)
+        fail_msg("%s", err);
+    return rules;
+}
+
+static void s_classify(alert_subject_t *s, const char *code, const char *category,
+                       const char *against)
+{
+    s->nibrs_code = code;
+    s->nibrs_category = category;
+    s->crime_against = against;
+}
+
+static void test_nibrs_conditions(void **state)
+{
+    (void)state;
+    alert_rules_t *rules = s_parse_conditions();
+    const alert_rule_t *burglary = alert_rules_find(rules, "property_burglary");
+    const alert_rule_t *assault = alert_rules_find(rules, "assault_codes");
+    const alert_rule_t *persons = alert_rules_find(rules, "against_persons");
+    const alert_rule_t *any = alert_rules_find(rules, "any_category");
+
+    alert_subject_t hom = s_homicide_23494(); /* IUCR 0110 → NIBRS 09A */
+    s_classify(&hom, "09A", "Homicide Offenses", "Person");
+    assert_false(alert_rule_match(burglary, &hom));
+    assert_false(alert_rule_match(assault, &hom));
+    assert_true(alert_rule_match(persons, &hom));
+    assert_true(alert_rule_match(any, &hom));
+
+    alert_subject_t burg = s_weapons_9529759();
+    burg.kind = "burglary.residential";
+    s_classify(&burg, "220", "Burglary/Breaking & Entering", "Property");
+    assert_true(alert_rule_match(burglary, &burg)); /* '/' is plain text to the glob */
+    assert_false(alert_rule_match(persons, &burg));
+    s_classify(&burg, "120", "Robbery", "Property"); /* the list's exact item */
+    assert_true(alert_rule_match(burglary, &burg));
+    s_classify(&burg, "120", "robbery", "property"); /* case matters, as everywhere */
+    assert_false(alert_rule_match(burglary, &burg));
+    assert_false(alert_rule_match(persons, &burg));
+
+    alert_subject_t asslt = s_weapons_9529759();
+    s_classify(&asslt, "13A", "Assault Offenses", "Person");
+    assert_true(alert_rule_match(assault, &asslt));
+    s_classify(&asslt, "13", "Assault Offenses", "Person"); /* '13?' needs a third character */
+    assert_false(alert_rule_match(assault, &asslt));
+    s_classify(&asslt, "90Z", "All Other Offenses", "Society");
+    assert_true(alert_rule_match(persons, &asslt));
+    s_classify(&asslt, "90Z", "All Other Offenses", "Not a Crime");
+    assert_false(alert_rule_match(persons, &asslt));
+
+    /* a kind without a NIBRS equivalent: nothing, not even '*', and NULL fields are absent */
+    s_classify(&asslt, "", "", "");
+    assert_false(alert_rule_match(any, &asslt));
+    assert_false(alert_rule_match(persons, &asslt));
+    s_classify(&asslt, NULL, NULL, NULL);
+    assert_false(alert_rule_match(any, &asslt));
+    assert_false(alert_rule_match(persons, &asslt));
+    assert_false(alert_rule_match(assault, &asslt));
+    alert_rules_destroy(&rules);
+}
+
+static void test_priority_condition(void **state)
+{
+    (void)state;
+    alert_rules_t *rules = s_parse_conditions();
+    const alert_rule_t *urgent = alert_rules_find(rules, "urgent");
+    assert_int_equal(urgent->conds[0].op, ALERT_OP_AT_MOST);
+    alert_subject_t s = s_weapons_9529759();
+    const struct {
+        int32_t priority;
+        bool matches;
+    } cases[] = {{1, true}, {2, true}, {3, false}, {9, false}, {0, false}, {-1, false}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        s.priority = cases[i].priority;
+        if (alert_rule_match(urgent, &s) != cases[i].matches)
+            fail_msg("priority %d: want %s", cases[i].priority,
+                     cases[i].matches ? "match" : "none");
+    }
+    alert_rules_destroy(&rules);
+}
+
+static void test_hotlist_condition(void **state)
+{
+    (void)state;
+    alert_rules_t *rules = s_parse_conditions();
+    const alert_rule_t *stolen = alert_rules_find(rules, "stolen_plates");
+    const alert_rule_t *persons = alert_rules_find(rules, "against_persons");
+    Wf__HotlistHit gang = WF__HOTLIST_HIT__INIT, plate = WF__HOTLIST_HIT__INIT;
+    gang.list = "gang-members";
+    gang.entry_value = "DOE JOHN";
+    plate.list = "stolen-vehicles";
+    plate.entry_value = "ABC1234";
+    plate.observed = "A8C1234";
+    plate.substitutions = 1;
+    Wf__HotlistHit *both[] = {&gang, &plate}, *gang_only[] = {&gang};
+
+    alert_subject_t s = s_weapons_9529759();
+    s.kind = "alpr.read";
+    assert_false(alert_rule_match(stolen, &s)); /* no hits */
+    s.hotlist_hits = gang_only;
+    s.n_hotlist_hits = 1;
+    assert_false(alert_rule_match(stolen, &s)); /* a hit, on another list */
+    s.hotlist_hits = both;
+    s.n_hotlist_hits = 2;
+    assert_true(alert_rule_match(stolen, &s)); /* any hit on a matching list */
+    s.kind = "theft.retail";
+    assert_false(alert_rule_match(stolen, &s)); /* and the other conditions still hold */
+
+    /* what the alert carries: the hits the rule named; every hit for a rule without hotlists */
+    assert_true(alert_rule_wants_hotlist_hit(stolen, &plate));
+    assert_false(alert_rule_wants_hotlist_hit(stolen, &gang));
+    assert_true(alert_rule_wants_hotlist_hit(persons, &gang));
+    assert_false(alert_rule_wants_hotlist_hit(persons, NULL));
+    alert_rules_destroy(&rules);
+}
+
 static void test_absent_fields_never_match(void **state)
 {
     (void)state;
@@ -340,6 +501,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_globs_and_lists),
+        cmocka_unit_test(test_nibrs_conditions),
+        cmocka_unit_test(test_priority_condition),
+        cmocka_unit_test(test_hotlist_condition),
         cmocka_unit_test(test_absent_fields_never_match),
         cmocka_unit_test(test_event_and_signal_rules_are_separate),
         cmocka_unit_test(test_dedupe_keys),

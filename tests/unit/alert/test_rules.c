@@ -56,7 +56,7 @@ static void test_shipped_rules_load(void **state)
         alert_rules_load(WF_SOURCE_DIR "/deploy/rules.yaml", s_err, sizeof s_err);
     if (!rules)
         fail_msg("deploy/rules.yaml: %s", s_err);
-    assert_int_equal(alert_rules_count(rules), 4);
+    assert_int_equal(alert_rules_count(rules), 5);
 
     const alert_rule_t *nr = alert_rules_find(rules, "near_repeat_residential_burglary");
     assert_non_null(nr);
@@ -82,8 +82,17 @@ static void test_shipped_rules_load(void **state)
     assert_int_equal(hom->severity, ALERT_SEVERITY_EXTREME);
     assert_int_equal(hom->throttle_key, ALERT_KEY_EVENT);
     assert_string_equal(s_cond(hom, ALERT_FIELD_DISTRICT)->patterns[0], "007");
+    assert_int_equal(hom->escalate.count, 0);
+
+    const alert_rule_t *surge = alert_rules_find(rules, "weapons_beat_surge");
+    assert_non_null(surge);
+    assert_int_equal(surge->severity, ALERT_SEVERITY_MODERATE);
+    assert_int_equal(surge->throttle_key, ALERT_KEY_BEAT);
+    assert_int_equal(surge->escalate.count, 3);
+    assert_true(surge->escalate.within_us == 24 * 3600 * WF_US_PER_SEC);
+    assert_int_equal(surge->escalate.severity, ALERT_SEVERITY_SEVERE);
     assert_null(alert_rules_find(rules, "no_such_rule"));
-    assert_null(alert_rules_get(rules, 4));
+    assert_null(alert_rules_get(rules, 5));
     assert_string_equal(alert_rules_path(rules), WF_SOURCE_DIR "/deploy/rules.yaml");
 
     alert_rules_destroy(&rules);
@@ -178,6 +187,122 @@ static void test_rule_errors(void **state)
 #undef RULE
 }
 
+/* Every new key, each way it can be wrong, with the line it must name. */
+static void test_condition_and_escalation_errors(void **state)
+{
+    (void)state;
+    char text[1024];
+#define RULE(body) (snprintf(text, sizeof text, "%s%s", s_head, body), text)
+#define EVENT_RULE(extra)                                                                          \
+    RULE("  - id: a\n    on: event\n    severity: moderate\n    title: t\n"                        \
+         "    throttle: {key: beat, window: 1h}\n" extra)
+    /* line 8 is the first key after the five above */
+    s_expect_error(EVENT_RULE("    crime_against: [Person, Persons]\n"), 8,
+                   "unknown crime_against value 'Persons' (Person|Property|Society|Not a Crime)");
+    s_expect_error(EVENT_RULE("    crime_against:\n      - Property\n      - property\n"), 10,
+                   "unknown crime_against value 'property'");
+    s_expect_error(EVENT_RULE("    crime_against: []\n"), 8, "'crime_against' is an empty list");
+    s_expect_error(EVENT_RULE("    nibrs_codes: []\n"), 8, "'nibrs_codes' is an empty list");
+    s_expect_error(EVENT_RULE("    nibrs_categories: ['']\n"), 8,
+                   "'nibrs_categories' has an empty pattern");
+    s_expect_error(EVENT_RULE("    hotlists: {a: b}\n"), 8,
+                   "'hotlists' expects a list of patterns");
+    s_expect_error(EVENT_RULE("    geofences: []\n"), 8, "'geofences' is an empty list");
+    s_expect_error(EVENT_RULE("    max_priority: 0\n"), 8,
+                   "'max_priority' must be a whole number >= 1 (1 = highest priority), not '0'");
+    s_expect_error(EVENT_RULE("    max_priority: high\n"), 8, "not 'high'");
+    s_expect_error(EVENT_RULE("    max_priority: [1, 2]\n"), 8,
+                   "'max_priority' expects a single value");
+    s_expect_error(EVENT_RULE("    escalate: {count: 1, within: 1h, severity: severe}\n"), 8,
+                   "escalate count must be a whole number >= 2");
+    s_expect_error(EVENT_RULE("    escalate: {count: three, within: 1h, severity: severe}\n"), 8,
+                   "not 'three'");
+    s_expect_error(EVENT_RULE("    escalate:\n      count: 3\n      within: 2 hours\n"
+                              "      severity: severe\n"),
+                   10, "bad duration '2 hours' for escalate within (e.g. 30m, 24h, 7d)");
+    s_expect_error(EVENT_RULE("    escalate: {count: 3, within: 0s, severity: severe}\n"), 8,
+                   "bad duration '0s'");
+    s_expect_error(EVENT_RULE("    escalate: {count: 3, within: 1h, severity: loud}\n"), 8,
+                   "unknown escalate severity 'loud' (minor|moderate|severe|extreme)");
+    s_expect_error(EVENT_RULE("    escalate: {count: 3, within: 1h}\n"), 8,
+                   "escalate needs 'count', 'within' and 'severity'");
+    s_expect_error(EVENT_RULE("    escalate:\n      count: 3\n      windw: 1h\n"), 10,
+                   "unknown key 'windw' in escalate (count, within, severity)");
+    s_expect_error(EVENT_RULE("    escalate: 3\n"), 8, "'escalate' expects a mapping");
+    /* escalation must raise the severity; the error names the escalate line */
+    s_expect_error(EVENT_RULE("    escalate: {count: 3, within: 1h, severity: moderate}\n"), 8,
+                   "escalate severity 'moderate' must be above the rule's severity 'moderate'");
+    s_expect_error(RULE("  - id: a\n    on: event\n    title: t\n"
+                        "    escalate: {count: 3, within: 1h, severity: severe}\n"
+                        "    throttle: {key: beat, window: 1h}\n    severity: extreme\n"),
+                   6, "escalate severity 'severe' must be above the rule's severity 'extreme'");
+    /* a signal carries none of these: the rule could never match */
+    s_expect_error(RULE("  - id: s\n    on: signal\n    signal: near_repeat\n    severity: minor\n"
+                        "    title: t\n    throttle: {key: cell, window: 1h}\n"
+                        "    nibrs_categories: [Burglary*]\n"),
+                   3,
+                   "rule 's' is on: signal; 'nibrs_categories' needs on: event (signals do not "
+                   "carry it)");
+    s_expect_error(RULE("  - id: s\n    on: signal\n    signal: near_repeat\n    max_priority: 1\n"
+                        "    severity: minor\n    title: t\n"
+                        "    throttle: {key: cell, window: 1h}\n"),
+                   3, "'max_priority' needs on: event");
+    s_expect_error(RULE("  - id: s\n    on: signal\n    signal: near_repeat\n    hotlists: [x]\n"
+                        "    severity: minor\n    title: t\n"
+                        "    throttle: {key: cell, window: 1h}\n"),
+                   3, "'hotlists' needs on: event");
+#undef EVENT_RULE
+#undef RULE
+}
+
+static void test_condition_values_parse(void **state)
+{
+    (void)state;
+    alert_rules_t *rules = s_parse_ok("rules:\n"
+                                      "  - id: full\n"
+                                      "    on: event\n"
+                                      "    nibrs_categories: ['Burglary*', Robbery]\n"
+                                      "    nibrs_codes: '220'\n"
+                                      "    crime_against: [Property, Not a Crime]\n"
+                                      "    max_priority: 2\n"
+                                      "    hotlists: ['stolen-*']\n"
+                                      "    geofences: [school-*, stadium]\n"
+                                      "    severity: moderate\n"
+                                      "    title: t\n"
+                                      "    throttle: {key: beat, window: 8h}\n"
+                                      "    escalate: {count: 4, within: 2h, severity: extreme}\n"
+                                      "  - id: signal_in_zone\n"
+                                      "    on: signal\n"
+                                      "    signal: near_repeat\n"
+                                      "    geofences: school-*\n"
+                                      "    severity: minor\n"
+                                      "    title: t\n"
+                                      "    throttle: {key: cell, window: 1d}\n");
+    const alert_rule_t *full = alert_rules_get(rules, 0);
+    assert_int_equal(full->n_conds, 6);
+    assert_int_equal(s_cond(full, ALERT_FIELD_NIBRS_CATEGORY)->n_patterns, 2);
+    assert_string_equal(s_cond(full, ALERT_FIELD_NIBRS_CODE)->patterns[0], "220");
+    const alert_cond_t *against = s_cond(full, ALERT_FIELD_CRIME_AGAINST);
+    assert_int_equal(against->op, ALERT_OP_ONE_OF);
+    assert_string_equal(against->patterns[1], "Not a Crime");
+    assert_int_equal(s_cond(full, ALERT_FIELD_PRIORITY)->number, 2);
+    assert_int_equal(s_cond(full, ALERT_FIELD_HOTLIST)->op, ALERT_OP_GLOB_ANY);
+    const alert_cond_t *fences = s_cond(full, ALERT_FIELD_GEOFENCE);
+    assert_int_equal(fences->op, ALERT_OP_INSIDE);
+    assert_int_equal(fences->line, 9);
+    assert_int_equal(fences->n_fences, 0); /* names are resolved when bound */
+    assert_int_equal(full->escalate.count, 4);
+    assert_true(full->escalate.within_us == 2 * 3600 * WF_US_PER_SEC);
+    assert_int_equal(full->escalate.severity, ALERT_SEVERITY_EXTREME);
+    assert_int_equal(full->escalate.line, 13);
+    /* geofences do apply to signals: a signal carries its event's point */
+    const alert_rule_t *zone = alert_rules_get(rules, 1);
+    assert_int_equal(s_cond(zone, ALERT_FIELD_GEOFENCE)->n_patterns, 1);
+    assert_int_equal(zone->escalate.count, 0);
+    assert_null(alert_rules_geofences(rules));
+    alert_rules_destroy(&rules);
+}
+
 static void test_document_errors(void **state)
 {
     (void)state;
@@ -258,6 +383,8 @@ int main(void)
         cmocka_unit_test(test_shipped_rules_load),
         cmocka_unit_test(test_file_errors_name_file_and_line),
         cmocka_unit_test(test_rule_errors),
+        cmocka_unit_test(test_condition_and_escalation_errors),
+        cmocka_unit_test(test_condition_values_parse),
         cmocka_unit_test(test_document_errors),
         cmocka_unit_test(test_values_parse),
         cmocka_unit_test(test_names),

@@ -248,6 +248,73 @@ static void test_alert_ids_are_deterministic(void **state)
     assert_memory_equal(b.bytes, expect.bytes, WF_UUID_LEN);
 }
 
+/* Escalation counts distinct events: a repeat of the same id (a redelivery, the same file
+ * ingested twice) leaves the count alone, whatever the order. */
+static void test_distinct_counts(void **state)
+{
+    (void)state;
+    alert_throttle_t *t = alert_throttle_new(3 * DAY, 1000);
+    wf_uuid_t a, b, c;
+    wf_id_event(&a, "CPD", "10860610", "");
+    wf_id_event(&b, "CPD", "10860663", "");
+    wf_id_event(&c, "CPD", "10860483", "");
+    alert_throttle_result_t r;
+    int64_t at = s_utc(2017, 2, 25, 3, 23);
+    assert_int_equal(
+        alert_throttle_check_distinct(t, "w#escalate", "beat:0713", a.bytes, 3, at, DAY, NOW, &r),
+        0);
+    assert_true(r.raise && !r.duplicate);
+    assert_int_equal(r.matches, 1);
+    assert_int_equal(r.n_members, 1);
+    assert_int_equal(alert_throttle_check_distinct(t, "w#escalate", "beat:0713", a.bytes, 3,
+                                                   at + HOUR, DAY, NOW, &r),
+                     0);
+    assert_true(r.duplicate && !r.raise);
+    assert_int_equal(r.matches, 1);
+    alert_throttle_check_distinct(t, "w#escalate", "beat:0713", b.bytes, 3, at + 2 * HOUR, DAY, NOW,
+                                  &r);
+    assert_false(r.duplicate);
+    assert_int_equal(r.matches, 2);
+    alert_throttle_check_distinct(t, "w#escalate", "beat:0713", c.bytes, 3, at - 2 * HOUR, DAY, NOW,
+                                  &r);
+    assert_int_equal(r.matches, 3);
+    assert_int_equal(r.n_members, 3);
+    assert_memory_equal(r.members[0], a.bytes, WF_UUID_LEN); /* first counted first */
+    assert_memory_equal(r.members[2], c.bytes, WF_UUID_LEN);
+    /* past max_members the count goes on without the check */
+    alert_throttle_check_distinct(t, "w#escalate", "beat:0713", a.bytes, 3, at, DAY, NOW, &r);
+    assert_int_equal(r.matches, 3); /* a is remembered: still a duplicate */
+    wf_uuid_t d;
+    wf_id_event(&d, "CPD", "10860999", "");
+    alert_throttle_check_distinct(t, "w#escalate", "beat:0713", d.bytes, 3, at, DAY, NOW, &r);
+    assert_int_equal(r.matches, 4);
+    assert_int_equal(r.n_members, 3);
+    /* another day, another key, another counter: fresh counts; the plain check is separate */
+    alert_throttle_check_distinct(t, "w#escalate", "beat:0713", a.bytes, 3, at + DAY, DAY, NOW, &r);
+    assert_int_equal(r.matches, 1);
+    alert_throttle_check_distinct(t, "w#escalate", "beat:0714", a.bytes, 3, at, DAY, NOW, &r);
+    assert_int_equal(r.matches, 1);
+    r = s_check(t, "w", "beat:0713", at, DAY);
+    assert_true(r.raise);
+    alert_throttle_destroy(&t); /* frees the remembered ids (ASan checks) */
+}
+
+static void test_escalation_ids(void **state)
+{
+    (void)state;
+    int64_t start = s_utc(2017, 2, 25, 0, 0);
+    wf_uuid_t plain, severe, severe_again, extreme, other_window;
+    alert_throttle_alert_id(&plain, "w", "beat:0713", start);
+    alert_throttle_escalation_id(&severe, "w", "beat:0713", start, "severe");
+    alert_throttle_escalation_id(&severe_again, "w", "beat:0713", start, "severe");
+    alert_throttle_escalation_id(&extreme, "w", "beat:0713", start, "extreme");
+    alert_throttle_escalation_id(&other_window, "w", "beat:0713", start + DAY, "severe");
+    assert_memory_equal(severe.bytes, severe_again.bytes, WF_UUID_LEN);
+    assert_memory_not_equal(severe.bytes, plain.bytes, WF_UUID_LEN);
+    assert_memory_not_equal(severe.bytes, extreme.bytes, WF_UUID_LEN);
+    assert_memory_not_equal(severe.bytes, other_window.bytes, WF_UUID_LEN);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -259,6 +326,8 @@ int main(void)
         cmocka_unit_test(test_memory_is_bounded),
         cmocka_unit_test(test_growth_keeps_entries),
         cmocka_unit_test(test_alert_ids_are_deterministic),
+        cmocka_unit_test(test_distinct_counts),
+        cmocka_unit_test(test_escalation_ids),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,6 +4,12 @@ wf_add_unit_test(alert match LIBS alert_core)
 wf_add_unit_test(alert throttle LIBS alert_core)
 wf_add_unit_test(alert engine LIBS alert_core)
 wf_add_unit_test(alert cap LIBS alert_core)
+wf_add_unit_test(alert geofences LIBS alert_core)
+wf_add_unit_test(alert escalation LIBS alert_core)
+# Geofences against the real PostGIS cluster: wf-admin imports, wf-alert's loader reads.
+wf_add_unit_test(alert geofences_pg LIBS alert_core PkgConfig::PQ LABELS pg
+                 SOURCES ${PROJECT_SOURCE_DIR}/services/alert/alert_rules_service.c)
+add_dependencies(test_alert_geofences_pg wf-admin)
 wf_add_unit_test(alert webhook_body LIBS alert_core)
 # The webhook sender against HTTP receivers in the test process and a scratch PostGIS database.
 wf_add_unit_test(alert webhook LIBS alert_webhook PkgConfig::PQ PkgConfig::JANSSON

@@ -37,10 +37,13 @@ static void test_defaults_are_typed(void **state)
     assert_int_equal(wf_config_duration_us(config, "spatial.near_repeat.window"),
                      INT64_C(14) * 86400 * 1000000);
     const char *const *items;
-    assert_int_equal(wf_config_list(config, "zmq.consumers.enriched", &items), 2);
+    assert_int_equal(wf_config_list(config, "zmq.consumers.enriched", &items), 3);
     assert_string_equal(items[0], "spatial");
     assert_string_equal(items[1], "alert");
-    assert_int_equal(wf_config_list(config, "zmq.consumers.alerts", &items), 0);
+    assert_string_equal(items[2], "console");
+    assert_int_equal(wf_config_list(config, "zmq.consumers.alerts", &items), 1);
+    assert_int_equal(wf_config_list(config, "zmq.observers", &items), 1);
+    assert_string_equal(items[0], "console");
     assert_string_equal(wf_config_origin(config, "pg.conninfo"), "default");
     wf_config_destroy(&config);
     assert_null(config);

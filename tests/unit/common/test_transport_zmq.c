@@ -50,6 +50,24 @@ static wf_transport_t *s_transport(wf_config_t *config, const char *service, wf_
     return t;
 }
 
+/* The enriched event numbered i, as s_receive_ack expects it. */
+static int s_publish_one(wf_transport_t *t, const char *topic, int i)
+{
+    char record_id[32];
+    snprintf(record_id, sizeof record_id, "%d", i);
+    Wf__NormalizedEvent event = WF__NORMALIZED_EVENT__INIT;
+    event.source_record_id = record_id;
+    event.agency = "CPD";
+    Wf__EnrichedEvent enriched = WF__ENRICHED_EVENT__INIT;
+    enriched.event = &event;
+    enriched.beat = "0713";
+    Wf__Envelope env = WF__ENVELOPE__INIT;
+    env.body_case = WF__ENVELOPE__BODY_ENRICHED;
+    env.enriched = &enriched;
+    env.ingest_ts_us = 1000 + i;
+    return wf_transport_publish(t, topic, record_id, strlen(record_id), &env);
+}
+
 /* Child: publishes events first..last on topic, one progress byte per 1000 to progress_fd;
  * when pause_after > 0, flushes after that event and waits for a byte on go_fd. */
 static void s_publish(const char *topic, int first, int last, int progress_fd, int pause_after,
@@ -215,6 +233,42 @@ static void test_backpressure_blocks_instead_of_dropping(void **state)
     wf_config_destroy(&config);
 }
 
+/* An observer group (the console) that is down never holds the producer back: what its queue
+ * cannot take is dropped for it and counted, and when it comes up it sees exactly that gap.
+ * With a blocking group this loop would hang at the queue limit (zmq.observer_hwm frames). */
+static void test_observer_never_blocks_the_producer(void **state)
+{
+    (void)state;
+    wf_config_t *config = s_config();
+    wf_stats_t *producer_stats = wf_stats_new("p"), *console_stats = wf_stats_new("c");
+    wf_transport_t *alert = s_transport(config, "ingest", producer_stats);
+    const int published = 20000; /* 313 frames of 64; the observer queue holds 64 */
+    for (int i = 1; i <= published; i++)
+        assert_int_equal(s_publish_one(alert, "alerts", i), 0);
+    assert_int_equal(wf_transport_flush(alert, 5000), 0);
+    uint64_t dropped = wf_stats_get(producer_stats, "transport.observer_dropped");
+    assert_true(dropped > 0 && dropped < (uint64_t)published);
+
+    wf_transport_t *console = s_transport(config, "console", console_stats);
+    assert_int_equal(wf_transport_subscribe(console, "alerts"), 0);
+    int kept = published - (int)dropped;
+    assert_int_equal(s_receive(console, 1, kept), kept); /* the oldest, in order */
+    assert_int_equal(s_publish_one(alert, "alerts", published + 1), 0);
+    assert_int_equal(wf_transport_flush(alert, 5000), 0);
+    const wf_delivery_t *d;
+    int n = 0;
+    for (int tries = 0; tries < 50 && n == 0; tries++)
+        n = wf_transport_recv(console, &d, 16, 100);
+    assert_int_equal(n, 1);
+    assert_int_equal(atoi(d[0].envelope->enriched->event->source_record_id), published + 1);
+    assert_int_equal(wf_stats_get(console_stats, "transport.gap_messages"), dropped);
+    wf_transport_destroy(&console);
+    wf_transport_destroy(&alert); /* does not wait for the observer's acknowledgements */
+    wf_stats_destroy(&producer_stats);
+    wf_stats_destroy(&console_stats);
+    wf_config_destroy(&config);
+}
+
 /* What a consumer received but never acknowledged before it went away is counted as a gap by
  * the consumer that replaces it. */
 static void test_restarted_consumer_counts_the_gap(void **state)
@@ -346,6 +400,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fan_out_to_every_group_in_order),
         cmocka_unit_test(test_backpressure_blocks_instead_of_dropping),
+        cmocka_unit_test(test_observer_never_blocks_the_producer),
         cmocka_unit_test(test_restarted_consumer_counts_the_gap),
         cmocka_unit_test(test_undecodable_frame_is_rejected),
         cmocka_unit_test(test_second_consumer_of_a_group_is_refused),

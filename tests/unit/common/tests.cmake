@@ -9,3 +9,4 @@ wf_add_unit_test(common pgwriter LIBS wfcommon PkgConfig::PQ LABELS pg)
 # The Kafka back end's consumer group (commits, state rebuild) against wf-kafka-mock.
 wf_add_unit_test(common transport_kafka LIBS wfcommon LABELS kafka)
 add_dependencies(test_common_transport_kafka wf-kafka-mock)
+wf_add_unit_test(common hotlist LIBS wfcommon)

@@ -185,6 +185,55 @@ static void test_dead_letter_args(void **state)
                      WF_EINVAL);
 }
 
+static void test_geofence_args(void **state)
+{
+    (void)state;
+    char err[256];
+    admin_geofence_args_t args;
+    char *import[] = {"geofence",      "import", "--name-property",        "zone",
+                      "--agency",      "CPD",    "--description-property", "note",
+                      "zones.geojson", NULL};
+    assert_int_equal(admin_geofence_args_parse(ARGC(import), import, &args, err, sizeof err), 0);
+    assert_string_equal(args.action, "import");
+    assert_string_equal(args.name_property, "zone");
+    assert_string_equal(args.agency, "CPD");
+    assert_string_equal(args.description_property, "note");
+    assert_string_equal(args.file, "zones.geojson");
+    char *list[] = {"geofence", "list", NULL};
+    assert_int_equal(admin_geofence_args_parse(ARGC(list), list, &args, err, sizeof err), 0);
+    assert_string_equal(args.action, "list");
+    char *remove[] = {"geofence", "remove", "stadium", NULL};
+    assert_int_equal(admin_geofence_args_parse(ARGC(remove), remove, &args, err, sizeof err), 0);
+    assert_string_equal(args.name, "stadium");
+
+    struct {
+        char *argv[6];
+        const char *error;
+    } bad[] = {
+        {{"geofence", NULL}, "geofence: missing action (import, list, remove)"},
+        {{"geofence", "add", "x", NULL}, "geofence: unknown action 'add' (import, list, remove)"},
+        {{"geofence", "import", "zones.geojson", NULL},
+         "geofence import: missing --name-property P"},
+        {{"geofence", "import", "--name-property", "zone", NULL},
+         "geofence import: missing FILE.geojson[.xz]"},
+        {{"geofence", "import", "--name-property", NULL}, "option --name-property needs a value"},
+        {{"geofence", "import", "--name", "zone", "z.geojson", NULL},
+         "import: unexpected argument --name"},
+        {{"geofence", "list", "extra", NULL}, "list: unexpected argument extra"},
+        {{"geofence", "remove", NULL}, "geofence remove: missing NAME"},
+        {{"geofence", "remove", "a", "b", NULL}, "remove: unexpected argument b"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        int argc = 0;
+        while (bad[i].argv[argc])
+            argc++;
+        err[0] = '\0';
+        assert_int_equal(admin_geofence_args_parse(argc, bad[i].argv, &args, err, sizeof err),
+                         WF_EINVAL);
+        assert_string_equal(err, bad[i].error);
+    }
+}
+
 static void test_dates(void **state)
 {
     (void)state;
@@ -237,6 +286,7 @@ int main(void)
         cmocka_unit_test(test_load_args_chicago_beats),
         cmocka_unit_test(test_load_args_errors),
         cmocka_unit_test(test_dead_letter_args),
+        cmocka_unit_test(test_geofence_args),
         cmocka_unit_test(test_dates),
         cmocka_unit_test(test_code_pad),
     };
