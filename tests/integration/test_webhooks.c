@@ -147,8 +147,11 @@ static void test_dead_webhooks_do_not_touch_the_alert_path(void **state)
     printf("%lld alerts raised and stored; ingest to drained %.1f s while the dead endpoint held "
            "%zu requests unanswered\n",
            (long long)raised, drained_ms / 1e3, webhook_receiver_count(dead));
+    int64_t published = harness_stat(h, "alert", "transport.published");
+    printf("alerts published on topics.alerts: %lld\n", (long long)published);
     assert_true(raised > EVENTS / 2);
     assert_int_equal(stored, raised);
+    assert_int_equal(published, raised); /* alert publishes nothing else here (no dead letters) */
     /* EVENTS at 300/s take 5 s; had any alert waited for the dead endpoint, its 60 s timeout
      * would show here. It has not run out: the dead endpoint still holds its first requests */
     assert_true(drained_ms < 50000);
