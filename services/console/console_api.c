@@ -1,13 +1,15 @@
-/* console_api.c — the query API's handlers and their registration.
+/* console_api.c — the query API's registration, and GET /api/v1/boundaries.
  *
- * Every handler authenticates first, validates every parameter into typed values (400 with
- * the parameter's name otherwise) and passes them to PostgreSQL as $n parameters: no SQL text
- * is ever built from input.
+ * The other handlers live in console_api_events.c, console_api_alerts.c,
+ * console_api_workflow.c and console_api_health.c. Every handler authenticates first, validates
+ * every parameter into typed values (400 with the parameter's name otherwise) and passes them to
+ * PostgreSQL as $n parameters: no SQL text is ever built from input.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "console_api.h"
+#include "console_api_int.h"
 #include "console_http.h"
 
 /* GET /api/v1/boundaries?layer=beat|district — the polygons of the newest boundary set (or
@@ -69,4 +71,7 @@ static int s_boundaries(struct mg_connection *conn, void *cbdata)
 void console_api_register(struct mg_context *ctx, console_t *console)
 {
     mg_set_request_handler(ctx, "/api/v1/boundaries$", s_boundaries, console);
+    console_api_events_register(ctx, console);
+    console_api_alerts_register(ctx, console);
+    console_api_health_register(ctx, console);
 }

@@ -51,7 +51,8 @@ static void s_send(struct mg_connection *conn, int status, const char *extra_hea
 
 void console_send_json(struct mg_connection *conn, int status, json_t *body)
 {
-    char *text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
+    /* 15 significant digits: 65.687 stays 65.687, not 65.686999999999998 */
+    char *text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(15));
     json_decref(body);
     if (!text) {
         s_send(conn, 500, NULL, "{\"error\":\"internal\"}", 20);
@@ -74,8 +75,10 @@ void console_send_error(struct mg_connection *conn, int status, const char *code
         json_object_set_new(body, "parameter", json_string(parameter));
     const char *headers = status == 401   ? "WWW-Authenticate: Bearer realm=\"watchfloor\"\r\n"
                           : status == 503 ? "Retry-After: 1\r\n"
-                          : status == 409 ? "Retry-After: 1\r\n"
-                                          : NULL;
+                          /* a 409 for a move the workflow forbids is final: no retry */
+                          : status == 409 && strcmp(code, "not_stored_yet") == 0
+                              ? "Retry-After: 1\r\n"
+                              : NULL;
     char *text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
     json_decref(body);
     s_send(conn, status, headers, text ? text : "{}", text ? strlen(text) : 2);
@@ -130,7 +133,10 @@ int console_query_param(struct mg_connection *conn, const char *name, char *out,
     int n = mg_get_var(info->query_string, strlen(info->query_string), name, out, len);
     if (n == -1)
         return 0;
-    return n < 0 ? -1 : 1; /* -2: the value does not fit */
+    if (n < 0)
+        return -1; /* -2: the value does not fit */
+    /* %00 decodes to a NUL: the value would silently end there */
+    return strlen(out) == (size_t)n ? 1 : -2;
 }
 
 json_t *console_read_json_body(struct mg_connection *conn, size_t max_bytes)

@@ -13,7 +13,7 @@
 void console_send_json(struct mg_connection *conn, int status, json_t *body);
 
 /* Sends {"error": code, "message": …, "parameter": parameter?}. 401 adds WWW-Authenticate,
- * 503 and 409 add Retry-After: 1. */
+ * 503 and 409 not_stored_yet add Retry-After: 1. */
 void console_send_error(struct mg_connection *conn, int status, const char *code,
                         const char *parameter, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
@@ -26,7 +26,7 @@ void console_request_token(struct mg_connection *conn, char *out, size_t len);
 bool console_authenticate(console_t *console, struct mg_connection *conn, console_principal_t *who);
 
 /* Query-string parameter name into out. Returns 1 when present, 0 when absent, -1 when it is
- * longer than len - 1 (the caller answers 400). */
+ * longer than len - 1, -2 when it holds a NUL byte (%00); the caller answers 400. */
 int console_query_param(struct mg_connection *conn, const char *name, char *out, size_t len);
 
 /* Reads a JSON request body of at most max_bytes. NULL (request answered 400/413) when it is

@@ -51,6 +51,24 @@ set_tests_properties(deploy/check-compose PROPERTIES LABELS "unit;deploy" SKIP_R
                      TIMEOUT 120)
 # Hot lists: ALPR reads through wf-ingest and wf-enrich against imported lists; reload.
 wf_add_integration_test(hotlist 300)
+
+# wf-console over real HTTP (libcurl) against a seeded scratch database: the query API
+# (console_api) and the alert workflow (console_workflow).
+add_library(wf_console_client STATIC ${PROJECT_SOURCE_DIR}/tests/integration/console_client.c)
+target_compile_options(wf_console_client PRIVATE ${WF_WARNINGS})
+target_compile_definitions(wf_console_client PRIVATE
+  WF_SOURCE_DIR="${PROJECT_SOURCE_DIR}" WF_BINARY_DIR="${PROJECT_BINARY_DIR}")
+target_link_libraries(wf_console_client PUBLIC wf_harness PkgConfig::CURL PkgConfig::JANSSON)
+function(wf_add_console_test name timeout)
+  wf_add_integration_test(${name} ${timeout})
+  target_link_libraries(test_integration_${name} PRIVATE wf_console_client)
+  add_dependencies(test_integration_${name} wf-console)
+endfunction()
+wf_add_console_test(console_api 300)
+wf_add_console_test(console_workflow 300)
+# it also announces an alert on the bus as wf-alert does (wf_transport, wf.Alert)
+target_link_libraries(test_integration_console_workflow PRIVATE wfcommon Threads::Threads)
+
 # Webhooks from the real wf-alert: a live, a blackholed and a refusing endpoint while the
 # pipeline raises an alert per event; the alert path's timing, deliveries and their records.
 wf_add_integration_test(webhooks 300)
