@@ -1,8 +1,9 @@
 /* alert_webhook.h — every alert POSTed to the configured webhooks, off the alert path.
  *
- * The alert loop hands each alert (protobuf-packed, after its row is committed and the batch
- * acknowledged) to alert_webhook_enqueue(), which only copies it into one bounded queue per
- * endpoint and wakes the sender thread: it never waits for the network or the database. The
+ * The alert loop holds each alert it raises (alert_webhook_hold(), protobuf-packed) and, once
+ * the batch's rows are committed and the batch acknowledged, releases them
+ * (alert_webhook_release()): each is only copied into one bounded queue per endpoint, and the
+ * sender thread woken once: the loop never waits for the network or the database. The
  * sender thread runs libcurl's multi interface: up to alert.webhook.concurrency deliveries per
  * endpoint at once, each retried on network errors, timeouts, 408/425/429/5xx with exponential
  * backoff and jitter (Retry-After honoured), so a dead endpoint fills only its own queue. When
@@ -97,7 +98,8 @@ void alert_webhook_destroy(alert_webhook_t **self_p);
 int alert_webhook_hold(alert_webhook_t *self, const Wf__Alert *alert);
 
 /* The batch ended: when deliver (its rows are committed and it is acknowledged) every held alert
- * is enqueued, each enqueue's duration recorded in enqueue_us (may be NULL); otherwise they are
+ * is enqueued, each enqueue's duration recorded in enqueue_us (may be NULL; the batch's one
+ * wakeup of the sender thread counts in its last alert's time); otherwise they are
  * forgotten (a restart replays and raises them again). Returns 0, or WF_ENOMEM when some alert
  * could not be queued (counted and recorded as dropped). */
 int alert_webhook_release(alert_webhook_t *self, bool deliver, wf_histogram_t *enqueue_us);
