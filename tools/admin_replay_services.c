@@ -98,8 +98,8 @@ static int s_binary(const admin_replay_t *r, const char *service, char *path, si
  * to be stopped if wf-admin dies (so no service outlives the replay) and execs. */
 static int s_spawn(admin_replay_t *r, size_t i, const char *conninfo, char *errbuf, size_t errlen)
 {
-    enum { FIXED = 2 * (ADMIN_REPLAY_TOPICS + 5) };
-    char binary[PATH_MAX], sets[ADMIN_REPLAY_TOPICS + 5][PATH_MAX + 32];
+    enum { FIXED = 2 * (ADMIN_REPLAY_TOPICS + 6) };
+    char binary[PATH_MAX], sets[ADMIN_REPLAY_TOPICS + 6][PATH_MAX + 32];
     const char *service = r->stages[i].service;
     if (s_binary(r, service, binary, sizeof binary)) {
         admin_errorf(errbuf, errlen, "wf-%s not found (looked at %s; --bin-dir DIR names it)",
@@ -123,6 +123,8 @@ static int s_spawn(admin_replay_t *r, size_t i, const char *conninfo, char *errb
     snprintf(sets[s++], sizeof sets[0], "kafka.create_topics=false"); /* made or checked */
     snprintf(sets[s++], sizeof sets[0], "state_dir=%s", r->state_dir);
     snprintf(sets[s++], sizeof sets[0], "instance=%s", r->args->name);
+    /* a replay's alerts were (or will be) posted by the live pipeline: never again from here */
+    snprintf(sets[s++], sizeof sets[0], "alert.webhook.urls=");
     for (size_t k = 0; k < s; k++) {
         argv[n++] = "--set";
         argv[n++] = sets[k];

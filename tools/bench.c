@@ -6,6 +6,9 @@
  *   wf-bench copy [--rows N] [--batch ROWS]
  *       COPY of event-shaped rows (uuid, times, text, point, jsonb) into a temp table with the
  *       events table's columns, one transaction per batch; pg.conninfo from the configuration.
+ *   wf-bench http-sink --mode dead|live --port-file FILE
+ *       a local webhook endpoint that never answers (dead) or answers 200 (live), until SIGTERM
+ *       (bench_sink.c; scripts/bench --webhook).
  *
  *   wf-bench sse --url URL --token-file FILE
  *       a console client: ingest → SSE receipt latency per message type (bench_sse.c).
@@ -25,6 +28,7 @@
 #include <wf/config.h>
 #include <wf/service.h>
 
+#include "bench_sink.h"
 #include "bench_sse.h"
 
 static long s_option(int argc, char **argv, const char *name, long fallback)
@@ -165,10 +169,11 @@ int main(int argc, char **argv)
 {
     wf_service_t svc;
     int rc = wf_service_init(&svc, "bench",
-                             "zmq|copy|sse [options]\n"
+                             "zmq|copy|sse|http-sink [options]\n"
                              "  zmq  [--messages N] [--size BYTES] [--batch K]\n"
                              "  copy [--rows N] [--batch ROWS]   (uses pg.conninfo)\n"
-                             "  sse  --url URL --token-file FILE (until SIGTERM)\n",
+                             "  sse  --url URL --token-file FILE (until SIGTERM)\n"
+                             "  http-sink --mode dead|live --port-file FILE\n",
                              argc, argv);
     if (rc != 0) {
         wf_service_fini(&svc);
@@ -181,8 +186,10 @@ int main(int argc, char **argv)
         rc = bench_sse(svc.argc, svc.argv);
     else if (strcmp(command, "copy") == 0)
         rc = s_bench_copy(svc.config, svc.argc, svc.argv);
+    else if (strcmp(command, "http-sink") == 0)
+        rc = bench_http_sink(svc.argc, svc.argv);
     else {
-        fprintf(stderr, "wf-bench: zmq, copy or sse (see --help)\n");
+        fprintf(stderr, "wf-bench: zmq, copy, sse or http-sink (see --help)\n");
         rc = 2;
     }
     wf_service_fini(&svc);

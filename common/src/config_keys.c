@@ -182,6 +182,39 @@ static const wf_config_key_t s_keys[] = {
      "how long a throttle window is remembered after the newest event time passes it"},
     {"alert.max_throttle_entries", WF_CONF_INT, "1000000", 1, 100000000,
      "hard cap on remembered throttle windows (oldest evicted first, counted)"},
+    {"alert.webhook.urls", WF_CONF_LIST, "", NO_RANGE,
+     "http(s) endpoints that receive every alert as an HTTP POST (none: no webhooks); each has its "
+     "own queue, so a dead one delays no other and never the alert path"},
+    {"alert.webhook.format", WF_CONF_STRING, "json", NO_RANGE,
+     "json (the alert's fields, application/json) | cap (its CAP 1.2 document, "
+     "application/cap+xml)"},
+    {"alert.webhook.min_severity", WF_CONF_STRING, "minor", NO_RANGE,
+     "alerts below this severity are not posted: minor | moderate | severe | extreme"},
+    {"alert.webhook.timeout", WF_CONF_DURATION, "10s", 0.01, 600,
+     "longest one POST may take, connecting included; then it counts as a failed attempt"},
+    {"alert.webhook.retries", WF_CONF_INT, "5", 0, 100,
+     "attempts after the first on a network error, a timeout, 408, 425, 429 or 5xx (other 4xx "
+     "answers are final)"},
+    {"alert.webhook.backoff", WF_CONF_DURATION, "500ms", 0.001, 3600,
+     "pause before the first retry; doubled for each further one, with random jitter (half to "
+     "all of it); a Retry-After on 429/503 is waited for when longer"},
+    {"alert.webhook.backoff_max", WF_CONF_DURATION, "60s", 0.001, 86400,
+     "longest pause between attempts, Retry-After included"},
+    {"alert.webhook.queue", WF_CONF_INT, "1000", 1, 1000000,
+     "alerts waiting per endpoint; when full, further alerts are not sent there (counted as "
+     "webhook_dropped_queue_full and recorded in webhook_deliveries as dropped)"},
+    {"alert.webhook.concurrency", WF_CONF_INT, "4", 1, 64,
+     "deliveries per endpoint in progress at once (retries waiting for their pause included)"},
+    {"alert.webhook.shutdown_grace", WF_CONF_DURATION, "2s", 0, 600,
+     "how long a stopping wf-alert lets deliveries in progress finish; the rest are recorded as "
+     "failed (not delivered)"},
+    {"alert.webhook.bearer_token", WF_CONF_STRING, "", NO_RANGE,
+     "sent as Authorization: Bearer <token> when set (better given as "
+     "WF_ALERT_WEBHOOK_BEARER_TOKEN than in the file)"},
+    {"alert.webhook.secret", WF_CONF_STRING, "", NO_RANGE,
+     "when set, every POST carries X-Watchfloor-Timestamp (Unix seconds) and "
+     "X-Watchfloor-Signature: sha256=<hex HMAC-SHA256 of \"<timestamp>.<body>\" with this "
+     "secret> (better given as WF_ALERT_WEBHOOK_SECRET)"},
 
     {NULL, WF_CONF_STRING, NULL, 0, 0, NULL},
 };

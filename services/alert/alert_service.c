@@ -26,6 +26,7 @@
 #include "alert_engine.h"
 #include "alert_rules_service.h"
 #include "alert_service.h"
+#include "alert_webhook_service.h"
 
 #define STAGE        "alert"
 #define DEAD_RAW_MAX 65536       /* raw bytes a dead letter keeps */
@@ -69,14 +70,16 @@ struct alert_service_t {
     const char *topic_signals;
     const char *topic_alerts;
     const char *topic_dead;
-    size_t batch_max;              /* deliveries per receive */
-    int64_t retry_max_us;          /* longest pause between PostGIS retries */
-    wf_histogram_t *latency;       /* now − ingest, every enriched event */
-    wf_histogram_t *alert_latency; /* raised − ingest, every alert */
-    const uint8_t **ids;           /* event id pointers of the row being written */
-    size_t ids_cap;                /* slots in ids */
-    int refused_rc;                /* first failure dead-lettering a refused alert row */
-    alert_cap_config_t cap;        /* CAP 1.2 rendering of each alert (alert.cap_*) */
+    size_t batch_max;                /* deliveries per receive */
+    int64_t retry_max_us;            /* longest pause between PostGIS retries */
+    wf_histogram_t *latency;         /* now − ingest, every enriched event */
+    wf_histogram_t *alert_latency;   /* raised − ingest, every alert */
+    const uint8_t **ids;             /* event id pointers of the row being written */
+    size_t ids_cap;                  /* slots in ids */
+    int refused_rc;                  /* first failure dead-lettering a refused alert row */
+    alert_cap_config_t cap;          /* CAP 1.2 rendering of each alert (alert.cap_*) */
+    alert_webhook_t *webhook;        /* POSTs to alert.webhook.urls, NULL when none */
+    wf_histogram_t *webhook_enqueue; /* µs the alert loop spends handing one alert over */
 };
 
 /* A dead letter about to be written: where it came from and why. */
@@ -325,6 +328,8 @@ static int s_raise(alert_service_t *self, const Wf__Alert *alert, int64_t ingest
     int rc = s_append_alert(self, alert, ingest_ts_us);
     if (rc == WF_OK)
         rc = s_publish_alert(self, alert, ingest_ts_us);
+    if (rc == WF_OK && self->webhook)
+        rc = alert_webhook_hold(self->webhook, alert); /* sent once the batch is durable */
     if (rc)
         return rc;
     wf_stats_add(self->svc->stats, "alerts_raised", 1);
@@ -441,6 +446,8 @@ static void s_update_gauges(alert_service_t *self)
                  (int64_t)alert_throttle_evicted_expired(throttle));
     wf_stats_set(self->svc->stats, "throttle_evicted_cap",
                  (int64_t)alert_throttle_evicted_cap(throttle));
+    if (self->webhook)
+        alert_webhook_service_stats(self->webhook, self->svc->stats);
 }
 
 int alert_service_step(alert_service_t *self)
@@ -479,6 +486,9 @@ int alert_service_step(alert_service_t *self)
         rc = wf_transport_flush(self->transport, -1);
     if (rc == WF_OK)
         rc = wf_transport_ack(self->transport);
+    if (self->webhook &&
+        alert_webhook_release(self->webhook, rc == WF_OK, self->webhook_enqueue) != WF_OK)
+        wf_log_error("out of memory queueing webhook deliveries (recorded as dropped)");
     s_update_gauges(self);
     return rc;
 }
@@ -546,13 +556,17 @@ static int s_open(alert_service_t *self, char *errbuf, size_t errlen)
     self->dead_letters = wf_pgwriter_new(conninfo, &s_dead_spec, errbuf, errlen);
     if (!self->dead_letters)
         return WF_EIO;
+    int rc = alert_webhook_service_open(config, wf_pgwriter_connection(self->alerts), conninfo,
+                                        &self->cap, &self->webhook, errbuf, errlen);
+    if (rc != WF_OK)
+        return rc;
     self->transport =
         wf_transport_new(config, self->svc->name, "alert", self->svc->stats, errbuf, errlen);
     if (!self->transport)
         return WF_EIO;
     wf_transport_set_state_rebuild(self->transport, alert_engine_max_window_us(self->engine),
                                    s_on_reassigned, self);
-    int rc = wf_transport_subscribe(self->transport, self->topic_enriched);
+    rc = wf_transport_subscribe(self->transport, self->topic_enriched);
     if (rc == WF_OK)
         rc = wf_transport_subscribe(self->transport, self->topic_signals);
     if (rc != WF_OK)
@@ -579,6 +593,7 @@ alert_service_t *alert_service_new(wf_service_t *svc, char *errbuf, size_t errle
         self->retry_max_us = RETRY_MIN_US;
     self->latency = wf_stats_histogram(svc->stats, "latency_us");
     self->alert_latency = wf_stats_histogram(svc->stats, "alert_latency_us");
+    self->webhook_enqueue = wf_stats_histogram(svc->stats, "webhook_enqueue_us");
     if (s_open(self, errbuf, errlen) != WF_OK)
         alert_service_destroy(&self);
     return self;
@@ -589,6 +604,7 @@ void alert_service_destroy(alert_service_t **self_p)
     if (!self_p || !*self_p)
         return;
     alert_service_t *self = *self_p;
+    alert_webhook_destroy(&self->webhook); /* its grace first: what is acknowledged may go out */
     wf_transport_destroy(&self->transport);
     wf_pgwriter_destroy(&self->dead_letters);
     wf_pgwriter_destroy(&self->alerts);

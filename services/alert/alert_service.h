@@ -2,9 +2,11 @@
  *
  * One step receives a batch from topics.enriched and topics.signals, evaluates the rules,
  * writes raised alerts to the alerts table and publishes them on topics.alerts, dead-letters
- * what cannot be evaluated, and acknowledges the batch only once all of that is durable.
+ * what cannot be evaluated, and acknowledges the batch only once all of that is durable; then
+ * it hands the batch's alerts to the webhook sender (alert_webhook.h), which never blocks it.
  *
- * Thread: everything runs on the thread that created the service.
+ * Thread: everything runs on the thread that created the service, except the webhook sender's
+ * own thread.
  */
 #ifndef ALERT_SERVICE_H
 #define ALERT_SERVICE_H

@@ -68,3 +68,12 @@ wf_add_console_test(console_api 300)
 wf_add_console_test(console_workflow 300)
 # it also announces an alert on the bus as wf-alert does (wf_transport, wf.Alert)
 target_link_libraries(test_integration_console_workflow PRIVATE wfcommon Threads::Threads)
+
+# Webhooks from the real wf-alert: a live, a blackholed and a refusing endpoint while the
+# pipeline raises an alert per event; the alert path's timing, deliveries and their records.
+wf_add_integration_test(webhooks 300)
+target_sources(test_integration_webhooks PRIVATE
+               ${PROJECT_SOURCE_DIR}/tests/support/webhook_receiver.c)
+target_include_directories(test_integration_webhooks PRIVATE ${PROJECT_SOURCE_DIR}/tests/support)
+target_link_libraries(test_integration_webhooks PRIVATE PkgConfig::JANSSON PkgConfig::CRYPTO
+                      Threads::Threads)
