@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util';
 import { Pipeline, freePort } from './pipeline.mjs';
 
 const SKIP = 77;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const TOKEN_NAME = 'console-ui-test';
 const { values: opts } = parseArgs({ options: { 'source-dir': { type: 'string' }, 'binary-dir': { type: 'string' } } });
 const sourceDir = path.resolve(opts['source-dir'] || path.join(import.meta.dirname, '../..'));
@@ -208,6 +209,34 @@ async function run(pipeline, chromium) {
       .waitFor({ timeout: 10000 * multiplier });
     check((await otherSevere.getByTestId('alert-state').textContent()).includes(`by ${TOKEN_NAME}`),
       'the second console shows it assigned, by whom (alert_update on its stream)');
+
+    // a burst: the March 2014 citywide export (6,958 records) at full speed. The map keeps
+    // only the newest 4,000 dots, draws the near-repeat links from the signals' related
+    // locations, and the queue takes the new alerts without losing the handled ones
+    const burst = await pipeline.ingest(['--profile', pipeline.src('deploy/profiles/chicago-portal-export.yaml'),
+      pipeline.src('data/chicago/crimes_2014-03_portal_export.csv.xz')]);
+    check(burst === 0, 'wf-ingest replayed the 2014 export');
+    await page.waitForFunction(() => document.querySelector('[data-testid="event-count"]').dataset.events === '4000',
+      null, { timeout: 60000 * multiplier });
+    // settled: what the page holds equals what PostGIS holds, twice in a row half a second apart
+    let settled = null;
+    for (let last = '', deadline = Date.now() + 60000 * multiplier; Date.now() < deadline; await sleep(500)) {
+      const [[events, signals, alertRows]] = pipeline.sql(`SELECT (SELECT count(*) FROM events WHERE geom IS NOT NULL),
+        (SELECT count(*) FROM signals WHERE signal_type = 'near_repeat'), (SELECT count(*) FROM alerts)`);
+      const items = await page.getByTestId('alert-item').count();
+      const now = JSON.stringify([events, signals, alertRows, items]);
+      if (now === last && items === Number(alertRows)) {
+        settled = { events: Number(events), signals: Number(signals), items };
+        break;
+      }
+      last = now;
+    }
+    check(settled !== null, 'the queue holds every alert PostGIS holds, once the burst is through');
+    const lines = Number(await page.getByTestId('event-count').getAttribute('data-lines'));
+    const dots = Number(await page.getByTestId('event-count').getAttribute('data-events'));
+    check(dots === 4000 && settled.events > 4000, `the map holds the newest 4,000 dots of ${settled.events} events`);
+    check(lines > 0 && settled.signals > 0, `${lines} near-repeat lines drawn for ${settled.signals} signals (${settled.items} alerts queued)`);
+    check(await item.getAttribute('data-state') === 'acknowledged', 'the acknowledged alert is still acknowledged');
 
     // the console restarts: the page reconnects by itself, is told to resync (its last id is
     // from before the restart) and reloads the queue, which still shows the acknowledgement

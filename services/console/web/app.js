@@ -111,6 +111,8 @@ function renderCounts() {
   const events = filters.isActive() ? `${map.shownEvents()} of ${plural(n, 'event')}` : plural(n, 'event');
   ui.counts.textContent = `${events} · ${plural(map.links.length, 'near-repeat')}` +
     (dropped ? ` · ${dropped} not drawn` : '');
+  ui.counts.dataset.events = n; // for the browser test: held dots and near-repeat lines
+  ui.counts.dataset.lines = map.lineCount();
 }
 
 // The queue as the database has it (first load, resync, or after a reconnect).

@@ -277,6 +277,13 @@ export class LiveMap {
       clamp(b.getNorth(), 90)].join(',');
   }
 
+  // Near-repeat lines held (drawn or filtered out).
+  lineCount() {
+    let n = 0;
+    for (const entry of this.links) n += entry.lines.length;
+    return n;
+  }
+
   shownEvents() {
     let n = 0;
     for (const entry of this.events) n += entry.shown ? 1 : 0;
