@@ -84,6 +84,10 @@ static const wf_config_key_t s_keys[] = {
      "bootstrap servers, host:port,… (scripts/demo --kafka starts a mock cluster when empty)"},
     {"kafka.group_prefix", WF_CONF_STRING, "watchfloor.", NO_RANGE,
      "consumer group id = prefix + service group (\"watchfloor.enrich\")"},
+    {"kafka.observers", WF_CONF_LIST, "console", NO_RANGE,
+     "consumer groups that, with no committed position yet, start at the newest messages "
+     "instead of the oldest retained: a new console shows what happens now (history is in "
+     "PostGIS) rather than replaying days of log"},
     {"kafka.create_topics", WF_CONF_BOOL, "true", NO_RANGE,
      "create the topics.* topics at start when they do not exist"},
     {"kafka.partitions", WF_CONF_INT, "12", 1, 10000,

@@ -287,6 +287,10 @@ static wf_transport_backend_t *s_create(wf_transport_t *transport, const wf_conf
     self->config = config;
     snprintf(self->group_id, sizeof self->group_id, "%s%s",
              wf_config_string(config, "kafka.group_prefix"), group);
+    const char *const *observers;
+    size_t nobservers = wf_config_list(config, "kafka.observers", &observers);
+    for (size_t i = 0; i < nobservers; i++)
+        self->observer = self->observer || strcmp(observers[i], group) == 0;
     rd_kafka_conf_t *conf = wf_kafka_base_conf(config, errbuf, errlen);
     if (!conf)
         goto fail;

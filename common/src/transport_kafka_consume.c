@@ -231,7 +231,8 @@ static int s_start_consumer(wf_transport_backend_t *self)
         !wf_kafka_set(conf, "client.id", client_id, errbuf, sizeof errbuf) ||
         !wf_kafka_set(conf, "enable.auto.commit", "false", errbuf, sizeof errbuf) ||
         !wf_kafka_set(conf, "enable.auto.offset.store", "false", errbuf, sizeof errbuf) ||
-        !wf_kafka_set(conf, "auto.offset.reset", "earliest", errbuf, sizeof errbuf) ||
+        !wf_kafka_set(conf, "auto.offset.reset", self->observer ? "latest" : "earliest", errbuf,
+                      sizeof errbuf) ||
         !wf_kafka_set(conf, "fetch.wait.max.ms", fetch_wait_ms, errbuf, sizeof errbuf) ||
         !wf_kafka_set(conf, "partition.assignment.strategy", "range,roundrobin", errbuf,
                       sizeof errbuf) ||

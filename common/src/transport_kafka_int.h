@@ -51,6 +51,7 @@ struct wf_transport_backend_t {
     wf_transport_t *transport;
     const wf_config_t *config;
     char group_id[160];
+    bool observer; /* kafka.observers: starts at the newest messages when it has no position */
     rd_kafka_t *producer;
     rd_kafka_t *consumer; /* created at the first subscribe */
     wf_kafka_topic_t *topics;

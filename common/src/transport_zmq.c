@@ -442,7 +442,9 @@ static int s_add_route(wf_transport_backend_t *self, const char *topic, const ch
     int hwm = route->observer ? (int)wf_config_int(self->config, "zmq.observer_hwm") : self->hwm;
     route->socket = zmq_socket(self->ctx, ZMQ_PUSH);
     zmq_setsockopt(route->socket, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(route->socket, ZMQ_LINGER, &self->linger_ms, sizeof self->linger_ms);
+    /* what an observer has not taken by shutdown is not waited for either */
+    int linger_ms = route->observer ? 0 : self->linger_ms;
+    zmq_setsockopt(route->socket, ZMQ_LINGER, &linger_ms, sizeof linger_ms);
     if (zmq_connect(route->socket, endpoint) != 0) {
         wf_log_error("cannot connect endpoint=%s error=\"%s\"", endpoint, zmq_strerror(errno));
         zmq_close(route->socket);

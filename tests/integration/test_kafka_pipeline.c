@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include <cmocka.h>
 
 #include "harness.h"
@@ -67,8 +69,18 @@ static void s_run(bool kafka, int copies, bool citywide, s_result_t *out)
         if (copies > 1)
             assert_true(harness_start_copy(&h, stages[s], "b") > 0);
     }
-    if (copies == 1) /* the console works over either back end */
+    if (copies == 1) { /* the console works over either back end */
         assert_true(harness_start_service(&h, "console") > 0);
+        /* over Kafka a console group with no position starts at the newest messages
+         * (kafka.observers): it must hold its partitions before the first event */
+        for (int waited = 0; kafka && waited < 300; waited++) {
+            if (harness_log_count(&h, "console", "kafka assignment ") > 0)
+                break;
+            usleep(100 * 1000);
+        }
+        if (kafka)
+            assert_true(harness_log_count(&h, "console", "kafka assignment ") > 0);
+    }
     char slice[400], profile[400];
     if (citywide)
         assert_true(harness_write_events(&h, S_SLICE_ROWS, slice, sizeof slice));
