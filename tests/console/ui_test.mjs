@@ -154,6 +154,19 @@ async function run(pipeline, chromium) {
     await page.getByTestId('filter-clear').click();
     await item.waitFor({ state: 'visible', timeout: 5000 * multiplier });
     check(true, 'kind filter burglary* hides the homicide alert; Clear shows it again');
+    await page.getByTestId('filter-agency').fill('ISP'); // another agency
+    await page.getByTestId('filter-agency').press('Enter');
+    await item.waitFor({ state: 'hidden', timeout: 5000 * multiplier });
+    await page.getByTestId('filter-agency').fill('CPD');
+    await page.getByTestId('filter-agency').press('Enter');
+    await item.waitFor({ state: 'visible', timeout: 5000 * multiplier });
+    check(true, 'agency filter: ISP hides the CPD alert, CPD shows it');
+    const tomorrow = new Date(Date.now() + 86400000 - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+    await page.getByTestId('filter-from').fill(tomorrow); // alerts are filtered on when they were raised
+    await item.waitFor({ state: 'hidden', timeout: 5000 * multiplier });
+    await page.getByTestId('filter-clear').click();
+    await item.waitFor({ state: 'visible', timeout: 5000 * multiplier });
+    check(true, 'time filter from tomorrow hides the alert raised now; Clear shows it again');
 
     // a second console, signed in separately, opened through an alert link
     const other = await browser.newPage({ viewport: { width: 1200, height: 800 } });
