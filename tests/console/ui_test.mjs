@@ -271,6 +271,14 @@ async function run(pipeline, chromium) {
     fs.mkdirSync(path.dirname(shot), { recursive: true });
     await page.screenshot({ path: shot });
     console.log(`screenshot: ${shot}`);
+    // sign out: the cookie is cleared on the server's word and the token leaves the tab
+    await page.getByTestId('logout').click();
+    await page.getByTestId('login-dialog').waitFor({ timeout: 5000 * multiplier });
+    const after = await page.evaluate(async () => [sessionStorage.getItem('wf_token'),
+      (await fetch('/api/v1/alerts?limit=1', { credentials: 'same-origin' })).status,
+      document.querySelector('[data-testid="connection-status"]').dataset.state]);
+    check(after[0] === null && after[1] === 401 && after[2] === 'signed-out',
+      `sign out: token gone from sessionStorage, the API answers ${after[1]}, status ${after[2]}`);
     check(pageErrors.length === 0, `no errors in the page${pageErrors.length ? `: ${pageErrors.join('; ')}` : ''}`);
     const ends = await pipeline.stop(); // under sanitizers a leak or report is a non-zero exit
     check(Object.values(ends).every((end) => end === 0), `every service exited 0 on SIGTERM (${JSON.stringify(ends)})`);
