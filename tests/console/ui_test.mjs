@@ -17,6 +17,7 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Pipeline, freePort } from './pipeline.mjs';
 
@@ -24,7 +25,7 @@ const SKIP = 77;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const TOKEN_NAME = 'console-ui-test';
 const { values: opts } = parseArgs({ options: { 'source-dir': { type: 'string' }, 'binary-dir': { type: 'string' } } });
-const sourceDir = path.resolve(opts['source-dir'] || path.join(import.meta.dirname, '../..'));
+const sourceDir = path.resolve(opts['source-dir'] || fileURLToPath(new URL('../..', import.meta.url)));
 const binaryDir = path.resolve(opts['binary-dir'] || path.join(sourceDir, 'build'));
 const multiplier = Number(process.env.WF_TEST_TIMEOUT_MULTIPLIER) > 0 ? Number(process.env.WF_TEST_TIMEOUT_MULTIPLIER) : 1;
 const LATENCY_BOUND_MS = 2000 * multiplier; // sanitizer builds run several times slower
