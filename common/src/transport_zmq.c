@@ -39,55 +39,10 @@
 #include <wf/log.h>
 #include <wf/service.h>
 
-#include "transport_int.h"
+#include "transport_zmq_int.h"
 
-#define S_POLL_SLICE_MS         100
-#define S_STALL_WARN_US         (5 * WF_US_PER_SEC)
 #define S_CHECKPOINT_EVERY_US   (100 * 1000)
 #define S_CHECKPOINT_MAX_AGE_US (7 * WF_US_PER_DAY)
-
-typedef struct {
-    char *topic;
-    char *group;
-    void *socket;   /* PUSH, connected to the group's endpoint */
-    uint8_t *frame; /* pending wf.Batch encoding */
-    size_t len, cap;
-    size_t count;  /* envelopes in frame */
-    bool stalled;  /* warned that the group is not taking messages */
-    bool observer; /* zmq.observers: drop rather than block */
-    uint64_t dropped_since_log;
-    int64_t stalled_since_us;
-} s_route_t;
-
-typedef struct {
-    char *topic;
-    void *socket; /* PULL, bound */
-    int lock_fd;  /* record lock held while this process consumes the endpoint */
-} s_subscription_t;
-
-struct wf_transport_backend_t {
-    wf_transport_t *transport; /* owner (for stats and sequence state) */
-    const wf_config_t *config; /* borrowed */
-    void *ctx;
-    char dir[PATH_MAX]; /* zmq.dir */
-    char group[64];
-    size_t batch_max;
-    int hwm;
-    int linger_ms;
-    s_route_t *routes;
-    size_t nroutes;
-    char **routed_topics; /* topics whose routes are resolved (maybe to none) */
-    size_t nrouted_topics;
-    s_subscription_t *subs;
-    size_t nsubs;
-    zmq_msg_t *msgs; /* frames of the last recv */
-    size_t nmsgs, msgs_cap;
-    wf_transport_unit_t *units;
-    int64_t frames_received;
-    char checkpoint_path[PATH_MAX];
-    int64_t next_checkpoint_us;
-    bool checkpoint_dirty;
-};
 
 static int s_make_dir(const char *path)
 {
@@ -104,8 +59,8 @@ static int s_make_dir(const char *path)
     return mkdir(buf, 0755) != 0 && errno != EEXIST ? WF_EIO : WF_OK;
 }
 
-static int s_endpoint(const wf_transport_backend_t *self, const char *topic, const char *group,
-                      char *out, size_t len)
+int wf_zmq_endpoint(const wf_transport_backend_t *self, const char *topic, const char *group,
+                    char *out, size_t len)
 {
     int n = snprintf(out, len, "ipc://%s/%s@%s", self->dir, topic, group);
     /* ipc paths live in sockaddr_un.sun_path (108 bytes) */
@@ -184,7 +139,7 @@ static void s_await_acknowledgements(wf_transport_backend_t *self)
 {
     int64_t grace_us = (int64_t)self->linger_ms * 1000;
     for (size_t i = 0; i < self->nroutes; i++) {
-        const s_route_t *route = &self->routes[i];
+        const wf_zmq_route_t *route = &self->routes[i];
         if (route->observer)
             continue;
         uint64_t target = wf_transport_published(self->transport, route->topic);
@@ -246,7 +201,7 @@ static void s_destroy(wf_transport_backend_t **self_p)
 static int s_subscribe(wf_transport_backend_t *self, const char *topic)
 {
     char endpoint[PATH_MAX + 16], lock_path[PATH_MAX + 16];
-    if (s_endpoint(self, topic, self->group, endpoint, sizeof endpoint) != WF_OK) {
+    if (wf_zmq_endpoint(self, topic, self->group, endpoint, sizeof endpoint) != WF_OK) {
         wf_log_error("ipc endpoint path too long (max 107 bytes) topic=%s dir=%s", topic,
                      self->dir);
         return WF_ERANGE;
@@ -264,7 +219,7 @@ static int s_subscribe(wf_transport_backend_t *self, const char *topic)
             close(lock_fd);
         return WF_EEXIST;
     }
-    s_subscription_t *grown = realloc(self->subs, (self->nsubs + 1) * sizeof *grown);
+    wf_zmq_subscription_t *grown = realloc(self->subs, (self->nsubs + 1) * sizeof *grown);
     if (!grown) {
         close(lock_fd);
         return WF_ENOMEM;
@@ -278,7 +233,7 @@ static int s_subscribe(wf_transport_backend_t *self, const char *topic)
         close(lock_fd);
         return WF_EIO;
     }
-    s_subscription_t *sub = &self->subs[self->nsubs++];
+    wf_zmq_subscription_t *sub = &self->subs[self->nsubs++];
     sub->topic = strdup(topic);
     sub->socket = socket;
     sub->lock_fd = lock_fd;
@@ -323,7 +278,7 @@ static bool s_grow_msgs(wf_transport_backend_t *self)
 }
 
 /* Reads ready frames from one subscription until about max envelopes are gathered. */
-static size_t s_drain(wf_transport_backend_t *self, const s_subscription_t *sub, size_t max,
+static size_t s_drain(wf_transport_backend_t *self, const wf_zmq_subscription_t *sub, size_t max,
                       size_t have)
 {
     while (have < max && s_grow_msgs(self)) {
@@ -388,249 +343,12 @@ static int s_ack(wf_transport_backend_t *self)
     return WF_OK;
 }
 
-/* ---- producing ------------------------------------------------------------------------ */
-
-/* The consumer groups of topic: zmq.consumers.<stream> where topics.<stream> names topic. */
-static size_t s_consumer_groups(const wf_transport_backend_t *self, const char *topic,
-                                const char *const **groups)
-{
-    *groups = NULL;
-    for (const wf_config_key_t *key = wf_config_keys(); key->key; key++) {
-        if (strncmp(key->key, "topics.", 7) != 0 ||
-            strcmp(wf_config_string(self->config, key->key), topic) != 0)
-            continue;
-        char consumers[128];
-        snprintf(consumers, sizeof consumers, "zmq.consumers.%s", key->key + 7);
-        return wf_config_list(self->config, consumers, groups);
-    }
-    return 0;
-}
-
-static bool s_is_resolved(const wf_transport_backend_t *self, const char *topic)
-{
-    for (size_t i = 0; i < self->nrouted_topics; i++)
-        if (strcmp(self->routed_topics[i], topic) == 0)
-            return true;
-    return false;
-}
-
-static bool s_is_observer(const wf_transport_backend_t *self, const char *group)
-{
-    const char *const *observers;
-    size_t n = wf_config_list(self->config, "zmq.observers", &observers);
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(observers[i], group) == 0)
-            return true;
-    return false;
-}
-
-static int s_add_route(wf_transport_backend_t *self, const char *topic, const char *group)
-{
-    char endpoint[PATH_MAX + 16];
-    if (s_endpoint(self, topic, group, endpoint, sizeof endpoint) != WF_OK) {
-        wf_log_error("ipc endpoint path too long (max 107 bytes) topic=%s dir=%s", topic,
-                     self->dir);
-        return WF_ERANGE;
-    }
-    s_route_t *grown = realloc(self->routes, (self->nroutes + 1) * sizeof *grown);
-    if (!grown)
-        return WF_ENOMEM;
-    self->routes = grown;
-    s_route_t *route = &self->routes[self->nroutes];
-    memset(route, 0, sizeof *route);
-    route->observer = s_is_observer(self, group);
-    int hwm = route->observer ? (int)wf_config_int(self->config, "zmq.observer_hwm") : self->hwm;
-    route->socket = zmq_socket(self->ctx, ZMQ_PUSH);
-    zmq_setsockopt(route->socket, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    /* what an observer has not taken by shutdown is not waited for either */
-    int linger_ms = route->observer ? 0 : self->linger_ms;
-    zmq_setsockopt(route->socket, ZMQ_LINGER, &linger_ms, sizeof linger_ms);
-    if (zmq_connect(route->socket, endpoint) != 0) {
-        wf_log_error("cannot connect endpoint=%s error=\"%s\"", endpoint, zmq_strerror(errno));
-        zmq_close(route->socket);
-        return WF_EIO;
-    }
-    route->topic = strdup(topic);
-    route->group = strdup(group);
-    self->nroutes++;
-    wf_log_info("producing topic=%s group=%s endpoint=%s%s", topic, group, endpoint,
-                route->observer ? " (observer: never blocks)" : "");
-    return route->topic && route->group ? WF_OK : WF_ENOMEM;
-}
-
-/* Connects the routes of topic the first time it is published to. */
-static int s_resolve(wf_transport_backend_t *self, const char *topic)
-{
-    if (s_is_resolved(self, topic))
-        return WF_OK;
-    const char *const *groups;
-    size_t n = s_consumer_groups(self, topic, &groups);
-    for (size_t i = 0; i < n; i++) {
-        int rc = s_add_route(self, topic, groups[i]);
-        if (rc)
-            return rc;
-    }
-    if (n == 0)
-        wf_log_notice("no consumer group receives this topic in ZeroMQ mode; its messages are "
-                      "counted as transport.unrouted (set zmq.consumers.*) topic=%s",
-                      topic);
-    char **grown = realloc(self->routed_topics, (self->nrouted_topics + 1) * sizeof *grown);
-    if (!grown)
-        return WF_ENOMEM;
-    self->routed_topics = grown;
-    if (!(self->routed_topics[self->nrouted_topics] = strdup(topic)))
-        return WF_ENOMEM;
-    self->nrouted_topics++;
-    return WF_OK;
-}
-
-/* An observer's frame goes now or not at all. Drops are logged at most once a minute. */
-static int s_send_observer_frame(wf_transport_backend_t *self, s_route_t *route)
-{
-    if (zmq_send(route->socket, route->frame, route->len, ZMQ_DONTWAIT) >= 0) {
-        wf_transport_count(self->transport, "transport.frames_sent", 1);
-    } else if (errno == EAGAIN || errno == EINTR) {
-        wf_transport_count(self->transport, "transport.observer_dropped", route->count);
-        route->dropped_since_log += route->count;
-        int64_t now = wf_clock_mono_us();
-        if (!route->stalled || now - route->stalled_since_us > 60 * WF_US_PER_SEC) {
-            wf_log_warn("observer group is not taking messages (down or slow); dropping them "
-                        "for it, the pipeline goes on topic=%s group=%s dropped=%llu",
-                        route->topic, route->group, (unsigned long long)route->dropped_since_log);
-            route->stalled = true;
-            route->stalled_since_us = now;
-            route->dropped_since_log = 0;
-        }
-    } else {
-        wf_log_error("ZeroMQ send failed topic=%s group=%s error=\"%s\"", route->topic,
-                     route->group, zmq_strerror(errno));
-        return WF_EIO;
-    }
-    route->len = 0;
-    route->count = 0;
-    return WF_OK;
-}
-
-/* Sends a route's pending frame, blocking while the consumer's queue is full. */
-static int s_send_frame(wf_transport_backend_t *self, s_route_t *route, int timeout_ms,
-                        bool honour_stop)
-{
-    if (route->observer)
-        return s_send_observer_frame(self, route);
-    int64_t start = wf_clock_mono_us();
-    int64_t deadline = timeout_ms < 0 ? INT64_MAX : start + (int64_t)timeout_ms * 1000;
-    while (zmq_send(route->socket, route->frame, route->len, ZMQ_DONTWAIT) < 0) {
-        if (errno != EAGAIN && errno != EINTR) {
-            wf_log_error("ZeroMQ send failed topic=%s group=%s error=\"%s\"", route->topic,
-                         route->group, zmq_strerror(errno));
-            return WF_EIO;
-        }
-        int64_t now = wf_clock_mono_us();
-        if (!route->stalled && now - start > S_STALL_WARN_US) {
-            wf_log_warn("consumer group is not taking messages (down or slow); holding them "
-                        "and blocking (backpressure) topic=%s group=%s queued_frames=%d",
-                        route->topic, route->group, self->hwm);
-            route->stalled = true;
-            wf_transport_count(self->transport, "transport.stalls", 1);
-        }
-        if (honour_stop && wf_service_stopping())
-            return WF_EINTR;
-        if (now >= deadline)
-            return WF_ETIMEDOUT;
-        int64_t left_ms = (deadline - now) / 1000;
-        zmq_pollitem_t item = {.socket = route->socket, .events = ZMQ_POLLOUT};
-        zmq_poll(&item, 1, left_ms < S_POLL_SLICE_MS ? (int)left_ms + 1 : S_POLL_SLICE_MS);
-    }
-    if (route->stalled) {
-        wf_log_notice("consumer group is taking messages again topic=%s group=%s", route->topic,
-                      route->group);
-        route->stalled = false;
-    }
-    route->len = 0;
-    route->count = 0;
-    wf_transport_count(self->transport, "transport.frames_sent", 1);
-    return WF_OK;
-}
-
-/* Appends one envelope to a route's frame as field 1 of wf.Batch. */
-static int s_append(s_route_t *route, const uint8_t *data, size_t len)
-{
-    if (route->len + len + 11 > route->cap) {
-        size_t cap = route->cap ? route->cap : 65536;
-        while (cap < route->len + len + 11)
-            cap *= 2;
-        uint8_t *grown = realloc(route->frame, cap);
-        if (!grown)
-            return WF_ENOMEM;
-        route->frame = grown;
-        route->cap = cap;
-    }
-    route->frame[route->len++] = 0x0A; /* field 1, length-delimited */
-    for (uint64_t v = len;; v >>= 7) {
-        route->frame[route->len++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
-        if (v <= 0x7f)
-            break;
-    }
-    memcpy(route->frame + route->len, data, len);
-    route->len += len;
-    route->count++;
-    return WF_OK;
-}
-
-static int s_send(wf_transport_backend_t *self, const char *topic, int32_t partition,
-                  const void *key, size_t key_len, int64_t timestamp_us, const uint8_t *data,
-                  size_t len)
-{
-    (void)partition; /* one consumer per group, fed in publishing order: nothing to partition */
-    (void)timestamp_us;
-    (void)key;
-    (void)key_len;
-    int rc = s_resolve(self, topic);
-    if (rc)
-        return rc;
-    bool routed = false;
-    int result = WF_OK;
-    for (size_t i = 0; i < self->nroutes; i++) {
-        s_route_t *route = &self->routes[i];
-        if (strcmp(route->topic, topic) != 0)
-            continue;
-        routed = true;
-        if ((rc = s_append(route, data, len)) != WF_OK)
-            return rc;
-        /* the envelope is queued from here on: a refusal to wait is reported, not a loss */
-        if (route->count >= self->batch_max && (rc = s_send_frame(self, route, -1, true)))
-            result = rc;
-    }
-    if (!routed)
-        wf_transport_count(self->transport, "transport.unrouted", 1);
-    return result;
-}
-
-static int s_flush(wf_transport_backend_t *self, int timeout_ms, bool honour_stop)
-{
-    int64_t deadline = wf_clock_mono_us() + (int64_t)timeout_ms * 1000;
-    for (size_t i = 0; i < self->nroutes; i++) {
-        s_route_t *route = &self->routes[i];
-        if (route->count == 0)
-            continue;
-        int left = -1;
-        if (timeout_ms >= 0) {
-            int64_t remaining = deadline - wf_clock_mono_us();
-            left = remaining > 0 ? (int)(remaining / 1000) : 0;
-        }
-        int rc = s_send_frame(self, route, left, honour_stop);
-        if (rc)
-            return rc;
-    }
-    return WF_OK;
-}
-
 const wf_transport_ops_t wf_transport_zmq_ops = {
     .name = "zmq",
     .create = s_create,
     .subscribe = s_subscribe,
-    .send = s_send,
-    .flush = s_flush,
+    .send = wf_zmq_send,
+    .flush = wf_zmq_flush,
     .recv = s_recv,
     .ack = s_ack,
     .destroy = s_destroy,
