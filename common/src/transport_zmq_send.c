@@ -14,6 +14,8 @@
 
 #include "transport_zmq_int.h"
 
+#define S_OBSERVER_LINGER_MS 500
+
 /* ---- producing ------------------------------------------------------------------------ */
 
 /* The consumer groups of topic: zmq.consumers.<stream> where topics.<stream> names topic. */
@@ -68,8 +70,10 @@ static int s_add_route(wf_transport_backend_t *self, const char *topic, const ch
     int hwm = route->observer ? (int)wf_config_int(self->config, "zmq.observer_hwm") : self->hwm;
     route->socket = zmq_socket(self->ctx, ZMQ_PUSH);
     zmq_setsockopt(route->socket, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    /* what an observer has not taken by shutdown is not waited for either */
-    int linger_ms = route->observer ? 0 : self->linger_ms;
+    /* an observer's last frames get a moment to go out (a running console takes them in
+     * milliseconds), but one that is absent does not hold the shutdown for the whole grace */
+    int linger_ms = route->observer && self->linger_ms > S_OBSERVER_LINGER_MS ? S_OBSERVER_LINGER_MS
+                                                                              : self->linger_ms;
     zmq_setsockopt(route->socket, ZMQ_LINGER, &linger_ms, sizeof linger_ms);
     if (zmq_connect(route->socket, endpoint) != 0) {
         wf_log_error("cannot connect endpoint=%s error=\"%s\"", endpoint, zmq_strerror(errno));
