@@ -134,7 +134,13 @@ static int s_bench_copy(const wf_config_t *config, int argc, char **argv)
     int64_t start = wf_clock_mono_us();
     for (long done = 0; done < rows;) {
         PQclear(PQexec(conn, "BEGIN"));
-        PGresult *res = PQexec(conn, "COPY bench_events FROM STDIN");
+        /* the columns of the row above, named: later migrations add columns to events */
+        PGresult *res = PQexec(
+            conn, "COPY bench_events (event_id, occurred_at, reported_at, ingested_at, "
+                  "enriched_at, agency, source, source_record_id, revision, incident_number, "
+                  "kind, offense_code, offense_text, location_type, priority, address, geom, "
+                  "district, beat, area_method, boundary_set, source_district, source_beat, "
+                  "dissemination, source_position, attributes) FROM STDIN");
         if (PQresultStatus(res) != PGRES_COPY_IN) {
             fprintf(stderr, "wf-bench copy: %s", PQresultErrorMessage(res));
             PQclear(res);
