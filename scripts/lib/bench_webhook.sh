@@ -43,6 +43,7 @@ make_events "$latency_events" "$work/latency.csv"
 
 declare -A fig
 outcomes=
+for rate in $rates; do
 figures=(latency_us.p50 latency_us.p99 alert_latency_us.p50 alert_latency_us.p99
     webhook_enqueue_us.p50 webhook_enqueue_us.p99 webhook_enqueue_us.max alerts_raised
     webhook_sent webhook_failed webhook_dropped_queue_full webhook_queued)
@@ -64,9 +65,14 @@ for transport in $transports; do
         echo "bench: $transport: latency at $rate/s offered, webhooks: $mode"
         fresh_db
         start_services "${sets[@]}"
+        start_console # and an SSE client: the latency a dispatch console sees
         replay "$work/latency.csv" "$rate" "$latency_events" >/dev/null
         sleep 2 # the live endpoint catches up; the stats snapshot is written every second
+        stop_probe
         for f in "${figures[@]}"; do fig[$transport-$mode-$f]=$(stat_of alert "$f"); done
+        fig[$transport-$mode-sse.p50]=$(sse_figure alert p50_us)
+        fig[$transport-$mode-sse.p99]=$(sse_figure alert p99_us)
+        fig[$transport-$mode-sse.count]=$(sse_figure alert count)
         stop_services "$transport-webhook-$mode" # the webhook thread records the rest on SIGTERM
         stop_sink
         [ "$mode" = none ] || outcomes+="  $transport/$mode, webhook_deliveries per endpoint:
@@ -97,6 +103,9 @@ wrow "ingest→alert receipt p50 (ms)" latency_us.p50 1000 '%.2f'
 wrow "ingest→alert receipt p99 (ms)" latency_us.p99 1000 '%.2f'
 wrow "ingest→alert raised p50 (ms)" alert_latency_us.p50 1000 '%.2f'
 wrow "ingest→alert raised p99 (ms)" alert_latency_us.p99 1000 '%.2f'
+wrow "ingest→alert on console SSE p50 (ms)" sse.p50 1000 '%.2f'
+wrow "ingest→alert on console SSE p99 (ms)" sse.p99 1000 '%.2f'
+wrow "alerts read by the SSE client" sse.count 1 '%.0f'
 wrow "alert loop enqueue per alert p50 (µs)" webhook_enqueue_us.p50 1 '%.0f'
 wrow "alert loop enqueue per alert p99 (µs)" webhook_enqueue_us.p99 1 '%.0f'
 wrow "alert loop enqueue per alert max (µs)" webhook_enqueue_us.max 1 '%.0f'
@@ -107,5 +116,7 @@ wrow "webhook dropped, queue full" webhook_dropped_queue_full 1 '%.0f'
 wrow "webhook queued or in flight at the end" webhook_queued 1 '%.0f'
 echo "  dead = a 127.0.0.1 endpoint that never answers + http://10.255.255.1:9 (30 s timeout)"
 printf '%s' "$outcomes"
+outcomes=
+done
 echo "  logs and counters: $work/<transport>-webhook-<mode>/"
 exit 0
