@@ -12,6 +12,7 @@
 
 #include <geos_c.h>
 
+#include <wf/geos_polygon.h>
 #include <wf/err.h>
 
 #include "alert_geofences.h"
@@ -94,32 +95,6 @@ void alert_geofences_destroy(alert_geofences_t **self_p)
     *self_p = NULL;
 }
 
-/* Decodes a polygon or multipolygon; repairs it when GEOS finds it invalid. */
-static GEOSGeometry *s_read_polygon(alert_geofences_t *self, const uint8_t *wkb, size_t wkb_len,
-                                    char *errbuf, size_t errlen)
-{
-    GEOSGeometry *geom = GEOSWKBReader_read_r(self->geos, self->wkb_reader, wkb, wkb_len);
-    if (!geom) {
-        s_error(errbuf, errlen, "undecodable WKB: %s", self->geos_error);
-        return NULL;
-    }
-    int type = GEOSGeomTypeId_r(self->geos, geom);
-    if ((type != GEOS_POLYGON && type != GEOS_MULTIPOLYGON) || GEOSisEmpty_r(self->geos, geom)) {
-        s_error(errbuf, errlen, "expected a polygon or multipolygon, got %s",
-                type == GEOS_POLYGON || type == GEOS_MULTIPOLYGON ? "an empty one"
-                                                                  : "another geometry type");
-        GEOSGeom_destroy_r(self->geos, geom);
-        return NULL;
-    }
-    if (GEOSisValid_r(self->geos, geom) == 1)
-        return geom;
-    GEOSGeometry *valid = GEOSMakeValid_r(self->geos, geom);
-    GEOSGeom_destroy_r(self->geos, geom);
-    if (!valid)
-        s_error(errbuf, errlen, "invalid polygon GEOS cannot repair: %s", self->geos_error);
-    return valid;
-}
-
 int alert_geofences_add(alert_geofences_t *self, const char *name, const uint8_t *wkb,
                         size_t wkb_len, char *errbuf, size_t errlen)
 {
@@ -140,7 +115,8 @@ int alert_geofences_add(alert_geofences_t *self, const char *name, const uint8_t
         self->fences = fences;
         self->cap = cap;
     }
-    GEOSGeometry *geom = s_read_polygon(self, wkb, wkb_len, errbuf, errlen);
+    GEOSGeometry *geom = wf_geos_read_polygon(self->geos, self->wkb_reader, wkb, wkb_len,
+                                              self->geos_error, errbuf, errlen);
     if (!geom)
         return WF_EINVAL;
     s_fence_t fence = {.geom = geom};

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <wf/geos_polygon.h>
 #include <wf/err.h>
 
 #include "enrich_areas_int.h"
@@ -191,32 +192,6 @@ static enrich_area_t *s_find_linear(const enrich_layer_index_t *layer, const cha
     return NULL;
 }
 
-/* Decodes and checks one polygon; repairs it when GEOS finds it invalid. */
-static GEOSGeometry *s_read_polygon(enrich_areas_t *self, const uint8_t *wkb, size_t wkb_len,
-                                    char *errbuf, size_t errlen)
-{
-    GEOSGeometry *geom = GEOSWKBReader_read_r(self->geos, self->wkb_reader, wkb, wkb_len);
-    if (!geom) {
-        s_error(errbuf, errlen, "undecodable WKB: %s", self->geos_error);
-        return NULL;
-    }
-    int type = GEOSGeomTypeId_r(self->geos, geom);
-    if ((type != GEOS_POLYGON && type != GEOS_MULTIPOLYGON) || GEOSisEmpty_r(self->geos, geom)) {
-        s_error(errbuf, errlen, "expected a non-empty Polygon or MultiPolygon, got %s",
-                type == GEOS_POLYGON || type == GEOS_MULTIPOLYGON ? "an empty one"
-                                                                  : "another type");
-        GEOSGeom_destroy_r(self->geos, geom);
-        return NULL;
-    }
-    if (GEOSisValid_r(self->geos, geom) == 1)
-        return geom;
-    GEOSGeometry *valid = GEOSMakeValid_r(self->geos, geom);
-    GEOSGeom_destroy_r(self->geos, geom);
-    if (!valid)
-        s_error(errbuf, errlen, "invalid polygon GEOS cannot repair: %s", self->geos_error);
-    return valid;
-}
-
 static int s_append_part(enrich_area_t *area, GEOSGeometry *geom)
 {
     if (area->part_count == area->part_cap) {
@@ -260,7 +235,8 @@ int enrich_areas_add(enrich_areas_t *self, enrich_layer_t layer, const char *cod
         s_error(errbuf, errlen, "area code missing or longer than %d bytes", ENRICH_AREAS_CODE_MAX);
         return WF_EINVAL;
     }
-    GEOSGeometry *geom = s_read_polygon(self, wkb, wkb_len, errbuf, errlen);
+    GEOSGeometry *geom = wf_geos_read_polygon(self->geos, self->wkb_reader, wkb, wkb_len,
+                                              self->geos_error, errbuf, errlen);
     if (!geom)
         return WF_EINVAL;
     enrich_layer_index_t *index = &self->layers[layer];
